@@ -1,0 +1,20 @@
+/*
+ * internal.h - helpers shared between the files of libsmtpcodes (prefix sc_).
+ * Nothing here is part of the public interface.
+ */
+#ifndef SC_INTERNAL_H
+#define SC_INTERNAL_H
+
+#include <stddef.h>
+
+/* Writes "a.b.c" into dst (bounded, NUL-terminated). */
+void sc_fmt_int3(char *dst, size_t dstlen, int a, int b, int c);
+
+/* The built-in rules text (data/rules.txt), embedded at build time. */
+extern const char sc_builtin_rules[];
+extern const size_t sc_builtin_rules_len;
+
+/* Case-insensitive comparison of s[0..len) with the NUL-terminated word. */
+int sc_eq_nocase(const char *s, size_t len, const char *word);
+
+#endif

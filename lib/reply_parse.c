@@ -1,0 +1,348 @@
+/*
+ * reply_parse.c - the SMTP reply parser of libsmtpcodes.
+ *
+ * Turns the text of one reply, as a server sent it or as an MTA logged it,
+ * into struct smtpcodes_reply: the reply code, the enhanced status code of
+ * RFC 3463 (three integers), and the text of each line. It understands real
+ * multi-line replies (RFC 5321 section 4.2.1, CRLF or LF), the one-line form
+ * that Postfix logs ("550-5.1.1 a 550-5.1.1 b 550 5.1.1 c"), Exim's literal
+ * "\n" between lines, a leading "smtp;" from a DSN Diagnostic-Code, and a
+ * bare enhanced code. It never allocates: every span points into the input.
+ */
+#include <string.h>
+
+#include "smtpcodes/smtpcodes.h"
+#include "internal.h"
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Reads 1..3 digits at s[*i]; returns the number or -1. */
+static int read_num3(const char *s, size_t len, size_t *i)
+{
+	int v = 0, n = 0;
+	while (*i < len && is_digit(s[*i])) {
+		if (++n > 3)
+			return -1;
+		v = v * 10 + (s[*i] - '0');
+		(*i)++;
+	}
+	return n ? v : -1;
+}
+
+/*
+ * Tries to read an enhanced code "c.s.d" at s[0..len); on success stores it
+ * and returns the number of bytes it took, else 0. The code must end the
+ * text or be followed by a character that cannot continue it.
+ */
+static size_t scan_enhanced(const char *s, size_t len, struct smtpcodes_enhanced *e)
+{
+	size_t i = 0;
+	int c, sub, det;
+
+	if (len < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return 0;
+	c = s[0] - '0';
+	i = 2;
+	sub = read_num3(s, len, &i);
+	if (sub < 0 || i >= len || s[i] != '.')
+		return 0;
+	i++;
+	det = read_num3(s, len, &i);
+	if (det < 0)
+		return 0;
+	if (i < len && (is_digit(s[i]) || s[i] == '.' || (s[i] >= 'A' && s[i] <= 'Z') ||
+	                (s[i] >= 'a' && s[i] <= 'z')))
+		return 0;
+	e->klass = c;
+	e->subject = sub;
+	e->detail = det;
+	return i;
+}
+
+int smtpcodes_enhanced_parse(const char *s, size_t len, struct smtpcodes_enhanced *out)
+{
+	struct smtpcodes_enhanced e;
+	if (!s || !out)
+		return SMTPCODES_ERR_ARG;
+	if (scan_enhanced(s, len, &e) != len || len == 0)
+		return SMTPCODES_ERR_BADCODE;
+	*out = e;
+	return SMTPCODES_OK;
+}
+
+void smtpcodes_enhanced_format(const struct smtpcodes_enhanced *e, char *dst, size_t dstlen)
+{
+	if (!dst || !dstlen)
+		return;
+	if (!e || !e->klass) {
+		dst[0] = '\0';
+		return;
+	}
+	sc_fmt_int3(dst, dstlen, e->klass, e->subject, e->detail);
+}
+
+/*
+ * Is s[0..len) the start of a reply line: three digits followed by a space,
+ * a hyphen, a tab or the end? Returns the code, else 0; *sep gets the
+ * separator (or 0 at the end).
+ */
+static int line_code(const char *s, size_t len, char *sep)
+{
+	if (len < 3 || !is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]))
+		return 0;
+	if (len > 3 && s[3] != ' ' && s[3] != '-' && s[3] != '\t')
+		return 0;
+	*sep = len > 3 ? s[3] : 0;
+	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+/* A logical line found while splitting: its bytes, before code parsing. */
+struct piece {
+	const char *p;
+	size_t len;
+};
+
+struct splitter {
+	struct piece *pieces;
+	size_t n, max;
+	size_t max_line;
+	int err;
+};
+
+static void add_piece(struct splitter *sp, const char *p, size_t len)
+{
+	while (len && is_blank(p[len - 1]))
+		len--;
+	while (len && is_blank(*p)) {
+		p++;
+		len--;
+	}
+	if (!len || sp->err)
+		return;
+	if (len > sp->max_line) {
+		sp->err = SMTPCODES_ERR_TOOLONG;
+		return;
+	}
+	if (sp->n == sp->max) {
+		sp->err = SMTPCODES_ERR_TOOMANY;
+		return;
+	}
+	sp->pieces[sp->n].p = p;
+	sp->pieces[sp->n].len = len;
+	sp->n++;
+}
+
+/*
+ * Splits one physical line that may hold several logged reply lines: when it
+ * starts with "DDD-", every later " DDD-" or " DDD " (same code) starts a new
+ * line. Exim's literal "\n" followed by a code also separates lines.
+ */
+static void split_logged(struct splitter *sp, const char *p, size_t len, unsigned *flags)
+{
+	char sep = 0;
+	int code = line_code(p, len, &sep);
+	size_t start = 0, i;
+
+	for (i = 0; i + 1 < len; i++) {
+		size_t next = 0;
+		char s2 = 0;
+		if (p[i] == '\\' && p[i + 1] == 'n') {
+			size_t j = i + 2;
+			while (j < len && is_blank(p[j]))
+				j++;
+			if (line_code(p + j, len - j, &s2)) {
+				add_piece(sp, p + start, i - start);
+				*flags |= SMTPCODES_REPLY_LOGGED_FORM;
+				start = j;
+				i = j;
+				continue;
+			}
+		}
+		if (code && sep == '-' && is_blank(p[i]) && i + 1 > start + 3 &&
+		    line_code(p + i + 1, len - i - 1, &s2) == code && (s2 == '-' || s2 == ' ' || s2 == 0)) {
+			next = i + 1;
+			add_piece(sp, p + start, i - start);
+			*flags |= SMTPCODES_REPLY_LOGGED_FORM;
+			start = next;
+			sep = s2;
+			i = next + 2;
+		}
+	}
+	add_piece(sp, p + start, len - start);
+}
+
+static int check_bytes(const char *buf, size_t len)
+{
+	size_t i;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+			return SMTPCODES_ERR_BINARY;
+	}
+	return SMTPCODES_OK;
+}
+
+/* Skips an optional "smtp;" (any case) and blanks at the start. */
+static size_t skip_prefix(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (is_blank(s[i]) || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	if (len - i >= 5 && (s[i] == 's' || s[i] == 'S') && (s[i + 1] == 'm' || s[i + 1] == 'M') &&
+	    (s[i + 2] == 't' || s[i + 2] == 'T') && (s[i + 3] == 'p' || s[i + 3] == 'P') && s[i + 4] == ';') {
+		i += 5;
+		while (i < len && is_blank(s[i]))
+			i++;
+	}
+	return i;
+}
+
+int smtpcodes_reply_parse(const char *buf, size_t len, const struct smtpcodes_limits *limits,
+                          struct smtpcodes_reply *out)
+{
+	struct piece pieces[SMTPCODES_MAX_LINES];
+	struct splitter sp;
+	size_t max_line = SMTPCODES_DEFAULT_MAX_LINE, max_lines = SMTPCODES_DEFAULT_MAX_LINES;
+	size_t i, start;
+	int rc, first_code = 0;
+
+	if (!out)
+		return SMTPCODES_ERR_ARG;
+	memset(out, 0, sizeof *out);
+	if (!buf)
+		return SMTPCODES_ERR_ARG;
+	out->text.ptr = buf;
+	out->text.len = len;
+	out->raw = out->text;
+	if (limits && limits->max_line)
+		max_line = limits->max_line;
+	if (limits && limits->max_lines)
+		max_lines = limits->max_lines < SMTPCODES_MAX_LINES ? limits->max_lines : SMTPCODES_MAX_LINES;
+
+	if (len > max_line * max_lines)
+		return SMTPCODES_ERR_TOOLONG;
+	rc = check_bytes(buf, len);
+	if (rc)
+		return rc;
+
+	start = skip_prefix(buf, len);
+	while (len > start && (is_blank(buf[len - 1]) || buf[len - 1] == '\r' || buf[len - 1] == '\n'))
+		len--;
+	if (start >= len)
+		return SMTPCODES_ERR_EMPTY;
+	out->text.ptr = buf + start;
+	out->text.len = len - start;
+	out->raw = out->text;
+
+	sp.pieces = pieces;
+	sp.n = 0;
+	sp.max = max_lines;
+	sp.max_line = max_line;
+	sp.err = 0;
+	for (i = start; i <= len; i++) {
+		if (i == len || buf[i] == '\n' || buf[i] == '\r') {
+			split_logged(&sp, buf + start, i - start, &out->flags);
+			if (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+				i++;
+			start = i + 1;
+		}
+	}
+	if (sp.err)
+		return sp.err;
+	if (sp.n == 0)
+		return SMTPCODES_ERR_EMPTY;
+
+	for (i = 0; i < sp.n; i++) {
+		const char *p = pieces[i].p;
+		size_t n = pieces[i].len, k = 0;
+		char sep = 0;
+		int code = line_code(p, n, &sep);
+		struct smtpcodes_enhanced e;
+		size_t elen;
+
+		if (code) {
+			if (code < 200 || code > 599) {
+				if (i == 0)
+					return SMTPCODES_ERR_BADCODE;
+				code = 0; /* a later line that only looks like a code: text */
+			}
+		}
+		if (code) {
+			k = 3;
+			while (k < n && (is_blank(p[k]) || p[k] == '-'))
+				k++;
+			if (!first_code)
+				first_code = code;
+			else if (code != first_code)
+				out->flags |= SMTPCODES_REPLY_MIXED_CODES;
+			out->code = code;
+		} else if (i == 0 && is_digit(p[0]) && !scan_enhanced(p, n, &e)) {
+			return SMTPCODES_ERR_BADCODE;
+		}
+		if (k < n && p[k] == '#')
+			k++;
+		elen = scan_enhanced(p + k, n - k, &e);
+		if (elen) {
+			if (!out->enhanced.klass)
+				out->enhanced = e;
+			k += elen;
+			while (k < n && (is_blank(p[k]) || p[k] == ':' || p[k] == ','))
+				k++;
+		}
+		if (i == 0) {
+			out->text.len -= (size_t)(p + k - out->text.ptr);
+			out->text.ptr = p + k;
+		}
+		out->lines[out->nlines].ptr = p + k;
+		out->lines[out->nlines].len = n - k;
+		out->nlines++;
+	}
+	if (!out->code && !out->enhanced.klass)
+		return SMTPCODES_ERR_NOCODE;
+	if (!out->code)
+		out->flags |= SMTPCODES_REPLY_ENHANCED_ONLY;
+	if (out->nlines > 1)
+		out->flags |= SMTPCODES_REPLY_MULTILINE;
+	if (out->code && out->enhanced.klass) {
+		int cc = out->code / 100;
+		if ((cc == 2 || cc == 4 || cc == 5) && cc != out->enhanced.klass) {
+			out->enhanced_klass_given = out->enhanced.klass;
+			out->enhanced.klass = cc;
+			out->flags |= SMTPCODES_REPLY_CLASS_MISMATCH;
+		}
+	}
+	return SMTPCODES_OK;
+}
+
+size_t smtpcodes_reply_text(const struct smtpcodes_reply *r, char *dst, size_t dstlen)
+{
+	size_t need = 0, i;
+	if (!r)
+		return 0;
+	for (i = 0; i < r->nlines; i++) {
+		const struct smtpcodes_span *l = &r->lines[i];
+		if (!l->len)
+			continue;
+		if (need) {
+			if (dst && need + 1 < dstlen)
+				dst[need] = ' ';
+			need++;
+		}
+		if (dst && need < dstlen) {
+			size_t room = dstlen - 1 - need;
+			memcpy(dst + need, l->ptr, l->len < room ? l->len : room);
+		}
+		need += l->len;
+	}
+	if (dst && dstlen)
+		dst[need < dstlen ? need : dstlen - 1] = '\0';
+	return need;
+}

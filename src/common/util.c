@@ -1,0 +1,110 @@
+/*
+ * util.c - allocation wrappers that exit on failure, warnings, and reading a
+ * whole (bounded) file. See util.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+const char *sc_progname = "smtpcodes";
+
+static void oom(void)
+{
+	fprintf(stderr, "%s: out of memory\n", sc_progname);
+	exit(EX_OSERR);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+void sc_warn(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", sc_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int sc_read_file(const char *path, size_t max, char **data, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = 65536, n = 0;
+	char *buf;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		size_t got;
+		if (n == cap) {
+			if (cap >= max) {
+				snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				return EX_DATAERR;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		free(buf);
+		if (f != stdin)
+			fclose(f);
+		return EX_IOERR;
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * util.h - small helpers every smtpcodes program module shares: allocation
+ * that dies on failure (the one place the program may exit for lack of
+ * memory), the sysexits exit codes, and reading a whole file with a limit.
+ */
+#ifndef SC_UTIL_H
+#define SC_UTIL_H
+
+#include <stddef.h>
+#include <sysexits.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* The program's name for messages ("smtpcodes"). */
+extern const char *sc_progname;
+
+/* Prints "smtpcodes: " + the formatted message + newline on stderr. */
+void sc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Reads the whole file at path ("-" for stdin) into a malloc'd buffer with a
+ * NUL after it; at most max bytes. Returns 0, or an EX_* code after writing a
+ * message that names the file into err.
+ */
+int sc_read_file(const char *path, size_t max, char **data, size_t *len, char *err, size_t errlen);
+
+#endif
