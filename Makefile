@@ -24,7 +24,7 @@ OPT      ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 LDSAN    := -fsanitize=address,undefined
 else
 BUILD    ?= build
-OPT      ?= -O2 -g
+OPT      ?= -O3 -g
 LDSAN    :=
 endif
 
@@ -47,7 +47,8 @@ APP_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 KB_FILES := $(sort $(wildcard data/kb/*.kb))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_SRC:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
+CORE_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_SRC:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
+LIB_OBJ  := $(CORE_OBJ) $(BUILD)/obj/gen/rules_db.o
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/src/cli/main.o
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -71,6 +72,16 @@ $(BUILD)/gen/kb_data.c: $(KB_FILES) $(KBGEN)
 $(BUILD)/gen/rules_data.c: data/rules.txt $(KBGEN)
 	@mkdir -p $(@D)
 	$(KBGEN) embed sc_builtin_rules $< > $@.tmp && mv $@.tmp $@
+
+# the built-in rules, compiled by Hyperscan once at build time (tools/rulesdb.c)
+$(BUILD)/tools/rulesdb: tools/rulesdb.c tools/rulesdb_empty.c $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDSAN) -o $@ tools/rulesdb.c tools/rulesdb_empty.c $(CORE_OBJ) \
+	  $(shell pkg-config --libs libhs) -lstdc++ -lm
+
+$(BUILD)/gen/rules_db.c: $(BUILD)/tools/rulesdb $(KBGEN)
+	$(BUILD)/tools/rulesdb > $(BUILD)/gen/rules_db.bin
+	$(KBGEN) embed sc_builtin_db $(BUILD)/gen/rules_db.bin > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(@D)

@@ -37,19 +37,46 @@ struct rule {
 	int ncodes;
 };
 
+/* The compiled patterns of one group of rules (the user's, or the built-in
+ * ones); pattern ids are rule numbers minus offset. NULL: no such patterns. */
+struct db_set {
+	hs_database_t *text;
+	hs_database_t *host;
+	unsigned offset;
+};
+
 struct smtpcodes_classifier {
 	struct rule *rules;
 	size_t nrules, cap;
-	hs_database_t *text_db;
-	hs_database_t *host_db; /* NULL when there are no host rules */
-	size_t nwords;          /* 64-bit words in a scratch bit set */
+	struct db_set user, builtin;
+	size_t nwords; /* 64-bit words in a scratch bit set */
+};
+
+/*
+ * The match cache: the rules are matched against the masked reply text
+ * (smtpcodes_mask_text), so the set of matching rules is a function of that
+ * text alone and can be reused for every later reply with the same masked
+ * text. Direct-mapped, keyed by a 64-bit hash and checked against the
+ * stored text, so a hit is exact.
+ */
+#define CACHE_SLOTS 2048u
+#define CACHE_TEXT 384u
+
+struct cache_slot {
+	uint64_t hash;
+	uint32_t len;  /* 0: empty */
+	char text[CACHE_TEXT];
 };
 
 struct smtpcodes_scratch {
 	hs_scratch_t *hs;
 	uint64_t *bits;
 	size_t nwords;
-	unsigned first_host;
+	unsigned offset;     /* of the db_set being scanned */
+	unsigned first_host; /* lowest host rule matched */
+	char *masked;        /* MAX_SCAN + 1 bytes */
+	struct cache_slot *slots;
+	uint64_t *slot_bits; /* CACHE_SLOTS * nwords */
 };
 
 /* ------------------------------------------------------------ rules parser */
@@ -189,7 +216,8 @@ static int add_rule(struct smtpcodes_classifier *cl, struct rule *r)
 }
 
 static int parse_line(struct smtpcodes_classifier *cl, struct pattern_list *text, struct pattern_list *host,
-                      const char *src, size_t lineno, const char *line, size_t len, char *err, size_t errlen)
+                      unsigned base, const char *src, size_t lineno, const char *line, size_t len, char *err,
+                      size_t errlen)
 {
 	struct rule r;
 	const char *w;
@@ -268,14 +296,14 @@ static int parse_line(struct smtpcodes_classifier *cl, struct pattern_list *text
 		free(r.tag);
 		return SMTPCODES_ERR_NOMEM;
 	}
-	rc = pl_add(r.kind == K_HOST ? host : text, pat, (unsigned)(cl->nrules - 1));
+	rc = pl_add(r.kind == K_HOST ? host : text, pat, (unsigned)(cl->nrules - 1) - base);
 	if (rc)
 		free(pat);
 	return rc;
 }
 
 static int parse_text(struct smtpcodes_classifier *cl, struct pattern_list *text, struct pattern_list *host,
-                      const char *src, const char *s, size_t len, char *err, size_t errlen)
+                      unsigned base, const char *src, const char *s, size_t len, char *err, size_t errlen)
 {
 	size_t start = 0, lineno = 0, i;
 	for (i = 0; i <= len; i++) {
@@ -283,7 +311,7 @@ static int parse_text(struct smtpcodes_classifier *cl, struct pattern_list *text
 			int rc;
 			lineno++;
 			if (i > start) {
-				rc = parse_line(cl, text, host, src, lineno, s + start, i - start, err, errlen);
+				rc = parse_line(cl, text, host, base, src, lineno, s + start, i - start, err, errlen);
 				if (rc)
 					return rc;
 			}
@@ -293,8 +321,8 @@ static int parse_text(struct smtpcodes_classifier *cl, struct pattern_list *text
 	return SMTPCODES_OK;
 }
 
-static int compile(struct smtpcodes_classifier *cl, struct pattern_list *pl, hs_database_t **db, char *err,
-                   size_t errlen)
+static int compile(struct smtpcodes_classifier *cl, struct pattern_list *pl, unsigned base, hs_database_t **db,
+                   char *err, size_t errlen)
 {
 	hs_compile_error_t *ce = NULL;
 	if (pl->n == 0)
@@ -304,7 +332,7 @@ static int compile(struct smtpcodes_classifier *cl, struct pattern_list *pl, hs_
 		if (err && errlen) {
 			if (ce && ce->expression >= 0 && (size_t)ce->expression < pl->n)
 				snprintf(err, errlen, "%s: bad pattern: %s",
-				         cl->rules[pl->ids[ce->expression]].origin, ce->message);
+				         cl->rules[pl->ids[ce->expression] + base].origin, ce->message);
 			else
 				snprintf(err, errlen, "pattern engine: %s", ce ? ce->message : "compile failed");
 		}
@@ -314,13 +342,93 @@ static int compile(struct smtpcodes_classifier *cl, struct pattern_list *pl, hs_
 	return SMTPCODES_OK;
 }
 
-int smtpcodes_classifier_new(struct smtpcodes_classifier **out, const struct smtpcodes_rules_source *srcs,
-                             size_t nsrc, char *err, size_t errlen)
+/* The serialized built-in databases, made at build time by tools/rulesdb:
+ * "SCDB" magic, the number of built-in rules, then the text and the host
+ * database, each as a 32-bit length and Hyperscan's serialized bytes. */
+#define BLOB_MAGIC "SCDB"
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* Loads the built-in databases from the build-time blob; returns 0 when it
+ * fits the rules just parsed, -1 (and nothing loaded) otherwise. */
+static int load_builtin_blob(struct db_set *d, size_t nbuiltin)
+{
+	const unsigned char *p = (const unsigned char *)sc_builtin_db;
+	size_t left = sc_builtin_db_len;
+	hs_database_t *db[2] = { NULL, NULL };
+	int i;
+
+	if (left < 12 || memcmp(p, BLOB_MAGIC, 4) || get32(p + 4) != nbuiltin)
+		return -1;
+	p += 8;
+	left -= 8;
+	for (i = 0; i < 2; i++) {
+		uint32_t n;
+		if (left < 4)
+			goto fail;
+		n = get32(p);
+		p += 4;
+		left -= 4;
+		if (n > left)
+			goto fail;
+		if (n && hs_deserialize_database((const char *)p, n, &db[i]) != HS_SUCCESS)
+			goto fail;
+		p += n;
+		left -= n;
+	}
+	d->text = db[0];
+	d->host = db[1];
+	return 0;
+fail:
+	hs_free_database(db[0]);
+	hs_free_database(db[1]);
+	return -1;
+}
+
+/* Parses the built-in rules after the user's and gets their databases:
+ * from the build-time blob when it matches, else by compiling. */
+static int add_builtin(struct smtpcodes_classifier *cl, int use_blob, char *err, size_t errlen)
+{
+	struct pattern_list text, host;
+	unsigned base = (unsigned)cl->nrules;
+	int rc;
+
+	memset(&text, 0, sizeof text);
+	memset(&host, 0, sizeof host);
+	cl->builtin.offset = base;
+	rc = parse_text(cl, &text, &host, base, "data/rules.txt", sc_builtin_rules, sc_builtin_rules_len, err,
+	                errlen);
+	if (rc)
+		goto out;
+	if (use_blob && load_builtin_blob(&cl->builtin, cl->nrules - base) == 0)
+		goto out;
+	rc = compile(cl, &text, base, &cl->builtin.text, err, errlen);
+	if (!rc)
+		rc = compile(cl, &host, base, &cl->builtin.host, err, errlen);
+out:
+	pl_free(&text);
+	pl_free(&host);
+	return rc;
+}
+
+static int classifier_build(struct smtpcodes_classifier **out, const struct smtpcodes_rules_source *srcs,
+                            size_t nsrc, int use_blob, char *err, size_t errlen)
 {
 	struct smtpcodes_classifier *cl;
 	struct pattern_list text, host;
 	size_t i;
-	int rc;
+	int rc = SMTPCODES_OK;
 
 	if (!out || (nsrc && !srcs))
 		return SMTPCODES_ERR_ARG;
@@ -332,35 +440,74 @@ int smtpcodes_classifier_new(struct smtpcodes_classifier **out, const struct smt
 		return SMTPCODES_ERR_NOMEM;
 	memset(&text, 0, sizeof text);
 	memset(&host, 0, sizeof host);
-	for (i = 0; i < nsrc; i++) {
-		rc = parse_text(cl, &text, &host, srcs[i].name ? srcs[i].name : "rules", srcs[i].text, srcs[i].len,
+	for (i = 0; i < nsrc && !rc; i++)
+		rc = parse_text(cl, &text, &host, 0, srcs[i].name ? srcs[i].name : "rules", srcs[i].text, srcs[i].len,
 		                err, errlen);
-		if (rc)
-			goto out;
-	}
-	rc = parse_text(cl, &text, &host, "data/rules.txt", sc_builtin_rules, sc_builtin_rules_len, err, errlen);
-	if (rc)
-		goto out;
-	if (text.n == 0) {
-		rc = fail(err, errlen, "rules", 0, "no text rules at all");
-		goto out;
-	}
-	rc = compile(cl, &text, &cl->text_db, err, errlen);
-	if (rc)
-		goto out;
-	rc = compile(cl, &host, &cl->host_db, err, errlen);
-	if (rc)
-		goto out;
-	cl->nwords = (cl->nrules + 63) / 64;
-out:
+	if (!rc)
+		rc = compile(cl, &text, 0, &cl->user.text, err, errlen);
+	if (!rc)
+		rc = compile(cl, &host, 0, &cl->user.host, err, errlen);
 	pl_free(&text);
 	pl_free(&host);
+	if (!rc)
+		rc = add_builtin(cl, use_blob, err, errlen);
+	if (!rc && !cl->user.text && !cl->builtin.text)
+		rc = fail(err, errlen, "rules", 0, "no text rules at all");
 	if (rc) {
 		smtpcodes_classifier_free(cl);
 		return rc;
 	}
+	cl->nwords = (cl->nrules + 63) / 64;
 	*out = cl;
 	return SMTPCODES_OK;
+}
+
+int smtpcodes_classifier_new(struct smtpcodes_classifier **out, const struct smtpcodes_rules_source *srcs,
+                             size_t nsrc, char *err, size_t errlen)
+{
+	return classifier_build(out, srcs, nsrc, 1, err, errlen);
+}
+
+int sc_builtin_db_build(char **blob, size_t *len, char *err, size_t errlen)
+{
+	struct smtpcodes_classifier *cl;
+	char *bytes[2] = { NULL, NULL };
+	size_t n[2] = { 0, 0 }, total;
+	hs_database_t *db[2];
+	unsigned char *p;
+	int rc, i;
+
+	rc = classifier_build(&cl, NULL, 0, 0, err, errlen);
+	if (rc)
+		return rc;
+	db[0] = cl->builtin.text;
+	db[1] = cl->builtin.host;
+	for (i = 0; i < 2; i++)
+		if (db[i] && hs_serialize_database(db[i], &bytes[i], &n[i]) != HS_SUCCESS) {
+			rc = SMTPCODES_ERR_ENGINE;
+			goto out;
+		}
+	total = 8 + 4 + n[0] + 4 + n[1];
+	p = malloc(total);
+	if (!p) {
+		rc = SMTPCODES_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(p, BLOB_MAGIC, 4);
+	put32(p + 4, (uint32_t)cl->nrules);
+	put32(p + 8, (uint32_t)n[0]);
+	if (n[0])
+		memcpy(p + 12, bytes[0], n[0]);
+	put32(p + 12 + n[0], (uint32_t)n[1]);
+	if (n[1])
+		memcpy(p + 16 + n[0], bytes[1], n[1]);
+	*blob = (char *)p;
+	*len = total;
+out:
+	free(bytes[0]);
+	free(bytes[1]);
+	smtpcodes_classifier_free(cl);
+	return rc;
 }
 
 void smtpcodes_classifier_free(struct smtpcodes_classifier *cl)
@@ -373,8 +520,10 @@ void smtpcodes_classifier_free(struct smtpcodes_classifier *cl)
 		free(cl->rules[i].origin);
 	}
 	free(cl->rules);
-	hs_free_database(cl->text_db);
-	hs_free_database(cl->host_db);
+	hs_free_database(cl->user.text);
+	hs_free_database(cl->user.host);
+	hs_free_database(cl->builtin.text);
+	hs_free_database(cl->builtin.host);
 	free(cl);
 }
 
@@ -394,10 +543,21 @@ int smtpcodes_scratch_new(const struct smtpcodes_classifier *cl, struct smtpcode
 		return SMTPCODES_ERR_NOMEM;
 	s->nwords = cl->nwords;
 	s->bits = calloc(cl->nwords ? cl->nwords : 1, sizeof *s->bits);
-	if (!s->bits || hs_alloc_scratch(cl->text_db, &s->hs) != HS_SUCCESS ||
-	    (cl->host_db && hs_alloc_scratch(cl->host_db, &s->hs) != HS_SUCCESS)) {
+	s->masked = malloc(MAX_SCAN + 1);
+	s->slots = calloc(CACHE_SLOTS, sizeof *s->slots);
+	s->slot_bits = calloc((size_t)CACHE_SLOTS * (cl->nwords ? cl->nwords : 1), sizeof *s->slot_bits);
+	if (!s->bits || !s->masked || !s->slots || !s->slot_bits) {
 		smtpcodes_scratch_free(s);
 		return SMTPCODES_ERR_NOMEM;
+	}
+	{
+		hs_database_t *dbs[4] = { cl->user.text, cl->user.host, cl->builtin.text, cl->builtin.host };
+		int i;
+		for (i = 0; i < 4; i++)
+			if (dbs[i] && hs_alloc_scratch(dbs[i], &s->hs) != HS_SUCCESS) {
+				smtpcodes_scratch_free(s);
+				return SMTPCODES_ERR_NOMEM;
+			}
 	}
 	*out = s;
 	return SMTPCODES_OK;
@@ -409,6 +569,9 @@ void smtpcodes_scratch_free(struct smtpcodes_scratch *s)
 		return;
 	hs_free_scratch(s->hs);
 	free(s->bits);
+	free(s->masked);
+	free(s->slots);
+	free(s->slot_bits);
 	free(s);
 }
 
@@ -420,6 +583,7 @@ static int on_text_match(unsigned id, unsigned long long from, unsigned long lon
 	(void)from;
 	(void)to;
 	(void)flags;
+	id += s->offset;
 	s->bits[id / 64] |= UINT64_C(1) << (id % 64);
 	return 0;
 }
@@ -430,8 +594,69 @@ static int on_host_match(unsigned id, unsigned long long from, unsigned long lon
 	(void)from;
 	(void)to;
 	(void)flags;
+	id += s->offset;
 	if (id < s->first_host)
 		s->first_host = id;
+	return 0;
+}
+
+/* Runs one database (may be NULL) over text; match ids are offset. */
+static int scan(const hs_database_t *db, const char *text, size_t len, unsigned offset, struct smtpcodes_scratch *s,
+                match_event_handler on_match)
+{
+	if (!db)
+		return 0;
+	s->offset = offset;
+	return hs_scan(db, text, (unsigned)len, 0, s->hs, on_match, s) != HS_SUCCESS;
+}
+
+/* A fast 64-bit hash, eight bytes at a time (the key is also compared in
+ * full, so the hash only has to spread well). */
+static uint64_t hash_text(const char *p, size_t n)
+{
+	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ n, w;
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+		h ^= h >> 31;
+		p += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w) * UINT64_C(0x94d049bb133111eb);
+	return h ^ (h >> 29);
+}
+
+/* Sets s->bits to the rules whose patterns match the masked text; from the
+ * cache when the same masked text was seen before. Returns 0, or -1 when the
+ * pattern engine failed. */
+static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_scratch *s, const char *text,
+                      size_t len)
+{
+	size_t n = smtpcodes_mask_text(text, len, s->masked, MAX_SCAN + 1);
+	size_t words = s->nwords * sizeof *s->bits;
+	struct cache_slot *slot = NULL;
+	uint64_t h = 0;
+
+	if (n && n <= CACHE_TEXT) {
+		h = hash_text(s->masked, n);
+		slot = &s->slots[h & (CACHE_SLOTS - 1)];
+		if (slot->len == n && slot->hash == h && !memcmp(slot->text, s->masked, n)) {
+			memcpy(s->bits, s->slot_bits + (size_t)(slot - s->slots) * s->nwords, words);
+			return 0;
+		}
+	}
+	memset(s->bits, 0, words);
+	if (n && (scan(cl->user.text, s->masked, n, 0, s, on_text_match) ||
+	          scan(cl->builtin.text, s->masked, n, cl->builtin.offset, s, on_text_match)))
+		return -1;
+	if (slot) {
+		slot->hash = h;
+		slot->len = (uint32_t)n;
+		memcpy(slot->text, s->masked, n);
+		memcpy(s->slot_bits + (size_t)(slot - s->slots) * s->nwords, s->bits, words);
+	}
 	return 0;
 }
 
@@ -588,10 +813,8 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 	if (reply->flags & SMTPCODES_REPLY_CLASS_MISMATCH)
 		out->flags |= SMTPCODES_VERDICT_CLASS_MISMATCH;
 
-	memset(s->bits, 0, s->nwords * sizeof *s->bits);
 	scan_len = reply->raw.len < MAX_SCAN ? reply->raw.len : MAX_SCAN;
-	if (scan_len && hs_scan(cl->text_db, reply->raw.ptr, (unsigned)scan_len, 0, s->hs, on_text_match, s) !=
-	                    HS_SUCCESS)
+	if (match_text(cl, s, reply->raw.ptr, scan_len))
 		return SMTPCODES_ERR_ENGINE;
 
 	for (w = 0; w < s->nwords; w++) {
@@ -625,10 +848,11 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 			}
 		}
 	}
-	if (!out->provider && cl->host_db && ctx && ctx->remote_host && ctx->remote_host_len) {
+	if (!out->provider && ctx && ctx->remote_host && ctx->remote_host_len) {
 		size_t hl = ctx->remote_host_len < 1024 ? ctx->remote_host_len : 1024;
 		s->first_host = (unsigned)-1;
-		if (hs_scan(cl->host_db, ctx->remote_host, (unsigned)hl, 0, s->hs, on_host_match, s) != HS_SUCCESS)
+		if (scan(cl->user.host, ctx->remote_host, hl, 0, s, on_host_match) ||
+		    scan(cl->builtin.host, ctx->remote_host, hl, cl->builtin.offset, s, on_host_match))
 			return SMTPCODES_ERR_ENGINE;
 		if (s->first_host != (unsigned)-1)
 			out->provider = cl->rules[s->first_host].tag;

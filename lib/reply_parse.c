@@ -9,6 +9,7 @@
  * "\n" between lines, a leading "smtp;" from a DSN Diagnostic-Code, and a
  * bare enhanced code. It never allocates: every span points into the input.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "smtpcodes/smtpcodes.h"
@@ -151,11 +152,29 @@ static void split_logged(struct splitter *sp, const char *p, size_t len, unsigne
 	int code = line_code(p, len, &sep);
 	size_t start = 0, i;
 
+	/* the common case: one ordinary line */
+	if (!(code && sep == '-') && !memchr(p, '\\', len)) {
+		add_piece(sp, p, len);
+		return;
+	}
+
+	/* jump from blank to blank (and to backslashes): the candidates */
+	const char *bs = memchr(p, '\\', len);
 	for (i = 0; i + 1 < len; i++) {
-		size_t next = 0;
+		const char *bl = memchr(p + i, ' ', len - i);
+		size_t j;
+		if (bs && bs < p + i)
+			bs = memchr(p + i, '\\', len - i);
 		char s2 = 0;
-		if (p[i] == '\\' && p[i + 1] == 'n') {
-			size_t j = i + 2;
+		if (!bl && !bs)
+			break;
+		i = (size_t)((bl && (!bs || bl < bs) ? bl : bs) - p);
+		if (i + 1 >= len)
+			break;
+		if (p[i] == '\\') {
+			if (p[i + 1] != 'n')
+				continue;
+			j = i + 2;
 			while (j < len && is_blank(p[j]))
 				j++;
 			if (line_code(p + j, len - j, &s2)) {
@@ -163,17 +182,16 @@ static void split_logged(struct splitter *sp, const char *p, size_t len, unsigne
 				*flags |= SMTPCODES_REPLY_LOGGED_FORM;
 				start = j;
 				i = j;
-				continue;
 			}
+			continue;
 		}
-		if (code && sep == '-' && is_blank(p[i]) && i + 1 > start + 3 &&
+		if (code && sep == '-' && i + 1 > start + 3 &&
 		    line_code(p + i + 1, len - i - 1, &s2) == code && (s2 == '-' || s2 == ' ' || s2 == 0)) {
-			next = i + 1;
 			add_piece(sp, p + start, i - start);
 			*flags |= SMTPCODES_REPLY_LOGGED_FORM;
-			start = next;
+			start = i + 1;
 			sep = s2;
-			i = next + 2;
+			i = start + 2;
 		}
 	}
 	add_piece(sp, p + start, len - start);
@@ -181,13 +199,16 @@ static void split_logged(struct splitter *sp, const char *p, size_t len, unsigne
 
 static int check_bytes(const char *buf, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)buf;
+	unsigned bad = 0;
 	size_t i;
+	/* branch-free, so that the compiler can vectorise it */
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
-			return SMTPCODES_ERR_BINARY;
+		unsigned c = u[i];
+		bad |= (unsigned)(c < 0x20) & (unsigned)(c != '\t') & (unsigned)(c != '\r') & (unsigned)(c != '\n');
+		bad |= (unsigned)(c == 0x7f);
 	}
-	return SMTPCODES_OK;
+	return bad ? SMTPCODES_ERR_BINARY : SMTPCODES_OK;
 }
 
 /* Skips an optional "smtp;" (any case) and blanks at the start. */
@@ -216,7 +237,8 @@ int smtpcodes_reply_parse(const char *buf, size_t len, const struct smtpcodes_li
 
 	if (!out)
 		return SMTPCODES_ERR_ARG;
-	memset(out, 0, sizeof *out);
+	/* only the header: the line array is filled up to nlines */
+	memset(out, 0, offsetof(struct smtpcodes_reply, lines));
 	if (!buf)
 		return SMTPCODES_ERR_ARG;
 	out->text.ptr = buf;
@@ -247,12 +269,22 @@ int smtpcodes_reply_parse(const char *buf, size_t len, const struct smtpcodes_li
 	sp.max = max_lines;
 	sp.max_line = max_line;
 	sp.err = 0;
-	for (i = start; i <= len; i++) {
-		if (i == len || buf[i] == '\n' || buf[i] == '\r') {
-			split_logged(&sp, buf + start, i - start, &out->flags);
-			if (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
-				i++;
-			start = i + 1;
+	if (!memchr(buf + start, '\r', len - start)) {
+		/* LF only (or one line): let memchr find the line ends */
+		while (start <= len) {
+			const char *nl = memchr(buf + start, '\n', len - start);
+			size_t end = nl ? (size_t)(nl - buf) : len;
+			split_logged(&sp, buf + start, end - start, &out->flags);
+			start = end + 1;
+		}
+	} else {
+		for (i = start; i <= len; i++) {
+			if (i == len || buf[i] == '\n' || buf[i] == '\r') {
+				split_logged(&sp, buf + start, i - start, &out->flags);
+				if (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+					i++;
+				start = i + 1;
+			}
 		}
 	}
 	if (sp.err)

@@ -178,7 +178,32 @@ enum smtpcodes_class smtpcodes_class_of_code(int code)
 	}
 }
 
+/* Appends v (0..999) in decimal at dst[*n], within dstlen - 1 bytes. */
+static void put_small(char *dst, size_t dstlen, size_t *n, int v)
+{
+	char tmp[4];
+	int k = 0;
+	if (v < 0 || v > 999)
+		v = 0;
+	do {
+		tmp[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k && *n + 1 < dstlen)
+		dst[(*n)++] = tmp[--k];
+}
+
 void sc_fmt_int3(char *dst, size_t dstlen, int a, int b, int c)
 {
-	snprintf(dst, dstlen, "%d.%d.%d", a, b, c);
+	size_t n = 0;
+	if (!dstlen)
+		return;
+	put_small(dst, dstlen, &n, a);
+	if (n + 1 < dstlen)
+		dst[n++] = '.';
+	put_small(dst, dstlen, &n, b);
+	if (n + 1 < dstlen)
+		dst[n++] = '.';
+	put_small(dst, dstlen, &n, c);
+	dst[n] = '\0';
 }

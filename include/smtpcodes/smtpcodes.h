@@ -154,6 +154,16 @@ SMTPCODES_API int smtpcodes_enhanced_parse(const char *s, size_t len,
 SMTPCODES_API void smtpcodes_enhanced_format(const struct smtpcodes_enhanced *e,
                                              char *dst, size_t dstlen);
 
+/*
+ * Masks the variable parts of a reply text (e-mail addresses, IPv4 and IPv6
+ * addresses, runs of six or more digits, words of eight or more letters and
+ * digits with at least two digits) with '#' and writes the result, NUL-
+ * terminated, into out (at most outlen bytes; the masked text is never
+ * longer than the input). Returns the length written. The classifier matches
+ * rules against this masked text; reports group replies by it.
+ */
+SMTPCODES_API size_t smtpcodes_mask_text(const char *in, size_t len, char *out, size_t outlen);
+
 /* ------------------------------------------------------------ vocabulary */
 
 enum smtpcodes_class {

@@ -2,6 +2,7 @@
  * out.c - buffered, escaping output (see out.h).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,10 +188,29 @@ void sc_out_json_cstr(struct sc_out *o, const char *s)
 	sc_out_json_str(o, s, s ? strlen(s) : 0);
 }
 
+/* Index of the first control byte (< 0x20 or 0x7f) in s[0..n), or n;
+ * eight bytes at a time. */
+static size_t find_control(const char *s, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, del;
+		memcpy(&w, s + i, 8);
+		del = w ^ (ones * 0x7f);
+		if (((w - ones * 0x20) & ~w & highs) | ((del - ones) & ~del & highs))
+			break;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return i;
+	return n;
+}
+
 void sc_out_tsv(struct sc_out *o, const char *s, size_t n)
 {
 	size_t i, start = 0;
-	for (i = 0; i < n; i++) {
+	for (i = find_control(s, n); i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f) {
 			sc_out_put(o, s + start, i - start);

@@ -1,0 +1,58 @@
+#!/bin/bash
+# bench/classify.sh - classification throughput of `smtpcodes classify` on one
+# core, beside sisimai's text classification (Sisimai::Reason->match, which
+# falls back to the status code) on the same lines, in the same run.
+#
+#   bench/classify.sh [LINES] [SISIMAI_LINES]
+#
+# The input cycles through the real reply lines of tests/data/replies.tsv
+# (LINES in all, default 2,000,000). sisimai, about a thousand times slower,
+# classifies the first SISIMAI_LINES (default 100,000) of the same file: the
+# same mix of lines, because the file repeats the fixture set. Prints
+# lines/s for each and the ratio. Not a test: figures vary with the machine.
+set -eu
+cd "$(dirname "$0")/.."
+lines=${1:-2000000}
+slines=${2:-100000}
+bin=${SMTPCODES:-./build/smtpcodes}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+[ -x "$bin" ] || make -s -j2
+
+tail -n +2 tests/data/replies.tsv | cut -f1 > "$work/set"
+n=$(wc -l < "$work/set")
+python3 - "$work/set" "$work/in" "$lines" <<'PY'
+import sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rows = open(src, encoding="utf-8", errors="surrogateescape").read().splitlines()
+with open(dst, "w", encoding="utf-8", errors="surrogateescape") as f:
+    for i in range(n):
+        f.write(rows[i % len(rows)] + "\n")
+PY
+head -n "$slines" "$work/in" > "$work/in_s"
+echo "input: $lines lines cycling $n distinct real replies ($(du -h "$work/in" | cut -f1))"
+
+secs() { /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -n 1; }
+
+# ours, pinned to one core
+read -r t_tsv rss_tsv < <(secs taskset -c 0 "$bin" classify "$work/in")
+read -r t_json rss_json < <(secs taskset -c 0 "$bin" classify --json "$work/in")
+# sisimai
+cat > "$work/sisimai.pl" <<'PL'
+use strict; use warnings; use Sisimai::Reason;
+my %count;
+while (my $line = <STDIN>) { chomp $line; my $r = Sisimai::Reason->match($line) || 'undefined'; $count{$r}++; }
+PL
+read -r t_sis rss_sis < <(secs taskset -c 0 perl "$work/sisimai.pl" < "$work/in_s")
+
+python3 - "$lines" "$t_tsv" "$rss_tsv" "$t_json" "$rss_json" "$slines" "$t_sis" "$rss_sis" <<'PY'
+import sys
+lines, t_tsv, rss_tsv, t_json, rss_json, slines, t_sis, rss_sis = sys.argv[1:]
+lines, slines = int(lines), int(slines)
+def rate(n, t): return n / max(float(t), 0.001)
+ours, ours_j, sis = rate(lines, t_tsv), rate(lines, t_json), rate(slines, t_sis)
+print(f"smtpcodes classify (TSV):   {lines:>9} lines in {float(t_tsv):7.2f} s = {ours:12,.0f} lines/s, peak RSS {int(rss_tsv)/1024:.1f} MB")
+print(f"smtpcodes classify --json:  {lines:>9} lines in {float(t_json):7.2f} s = {ours_j:12,.0f} lines/s, peak RSS {int(rss_json)/1024:.1f} MB")
+print(f"sisimai Reason->match:      {slines:>9} lines in {float(t_sis):7.2f} s = {sis:12,.0f} lines/s, peak RSS {int(rss_sis)/1024:.1f} MB")
+print(f"ratio (TSV): {ours/sis:,.0f}x sisimai; target >= 2,000,000 lines/s and >= 100x")
+PY
