@@ -188,7 +188,10 @@ static void explain_text(struct sc_out *o, const struct explain_input *in)
 		sc_out_str(o, smtpcodes_strerror(in->prc));
 		sc_out_str(o, ")\n");
 	}
-	snprintf(buf, sizeof buf, "class:%d", r->code ? r->code / 100 : r->enhanced.klass);
+	if (r->code)
+		snprintf(buf, sizeof buf, "class:%d", r->code / 100);
+	else
+		snprintf(buf, sizeof buf, "eclass:%d", r->enhanced.klass);
 	k = smtpcodes_kb_get(lang, buf);
 	label(o, sc_ui(lang, "class"));
 	if (k) {
@@ -202,10 +205,11 @@ static void explain_text(struct sc_out *o, const struct explain_input *in)
 	}
 	sc_out_char(o, '\n');
 	if (v->flags & SMTPCODES_VERDICT_CLASS_MISMATCH) {
+		char note[1024];
+		snprintf(note, sizeof note, "%d.%d.%d / %d: %s", r->enhanced_klass_given, r->enhanced.subject,
+		         r->enhanced.detail, r->code, sc_ui(lang, "mismatch"));
 		indent(o, LABEL_WIDTH);
-		sc_out_printf(o, "%d.%d.%d / %d: ", r->enhanced_klass_given, r->enhanced.subject, r->enhanced.detail,
-		              r->code);
-		sc_out_wrap(o, sc_ui(lang, "mismatch"), LABEL_WIDTH, width);
+		sc_out_wrap(o, note, LABEL_WIDTH, width);
 		sc_out_char(o, '\n');
 	}
 	if (!(in->code_only && v->reason == SMTPCODES_REASON_UNDEFINED) && v->klass != SMTPCODES_CLASS_SUCCESS &&
