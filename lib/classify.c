@@ -24,7 +24,7 @@
 #define MAX_SCAN 65536 /* bytes of a reply the patterns look at */
 #define MAX_CODES 8
 
-enum rule_kind { K_REASON, K_PROVIDER, K_BLOCKLIST, K_HOST };
+enum rule_kind { K_REASON, K_PROVIDER, K_BLOCKLIST, K_HOST, K_SOFTWARE };
 
 struct rule {
 	enum rule_kind kind;
@@ -238,8 +238,11 @@ static int parse_line(struct smtpcodes_classifier *cl, struct pattern_list *text
 		r.kind = K_BLOCKLIST;
 	else if (n == 4 && !memcmp(w, "host", 4))
 		r.kind = K_HOST;
+	else if (n == 8 && !memcmp(w, "software", 8))
+		r.kind = K_SOFTWARE;
 	else
-		return fail(err, errlen, src, lineno, "unknown rule kind (want reason, provider, host or blocklist)");
+		return fail(err, errlen, src, lineno,
+		            "unknown rule kind (want reason, provider, host, software or blocklist)");
 
 	n = word(line, len, &i, &w);
 	if (!n)
@@ -757,7 +760,9 @@ static enum smtpcodes_action action_of(enum smtpcodes_reason r, enum smtpcodes_c
 		return SMTPCODES_ACTION_NONE;
 	case SMTPCODES_REASON_USERUNKNOWN: case SMTPCODES_REASON_HOSTUNKNOWN: case SMTPCODES_REASON_HASMOVED:
 	case SMTPCODES_REASON_NOTACCEPT: case SMTPCODES_REASON_SUSPEND:
-		return perm ? SMTPCODES_ACTION_SUPPRESS : SMTPCODES_ACTION_RETRY;
+		/* without a reply code nobody said it is final: look before suppressing */
+		return perm ? SMTPCODES_ACTION_SUPPRESS
+		            : c == SMTPCODES_CLASS_TEMPORARY ? SMTPCODES_ACTION_RETRY : SMTPCODES_ACTION_INVESTIGATE;
 	case SMTPCODES_REASON_MAILBOXFULL: case SMTPCODES_REASON_EXCEEDLIMIT:
 		return SMTPCODES_ACTION_RETRY;
 	case SMTPCODES_REASON_NETWORKERROR: case SMTPCODES_REASON_SYSTEMERROR: case SMTPCODES_REASON_SYSTEMFULL:
@@ -799,6 +804,7 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 {
 	enum smtpcodes_stage stage = ctx ? ctx->stage : SMTPCODES_STAGE_UNKNOWN;
 	const struct rule *reason_rule = NULL;
+	const char *software = NULL;
 	int digit, reason = -1;
 	size_t w, scan_len;
 
@@ -843,6 +849,10 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 				if (!out->blocklist)
 					out->blocklist = r->tag;
 				break;
+			case K_SOFTWARE:
+				if (!software)
+					software = r->tag;
+				break;
 			case K_HOST:
 				break;
 			}
@@ -857,6 +867,8 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		if (s->first_host != (unsigned)-1)
 			out->provider = cl->rules[s->first_host].tag;
 	}
+	if (!out->provider)
+		out->provider = software; /* MTA software: the weakest evidence of who answered */
 
 	if (out->klass == SMTPCODES_CLASS_SUCCESS) {
 		reason = SMTPCODES_REASON_DELIVERED;

@@ -226,6 +226,36 @@ static size_t skip_prefix(const char *s, size_t len)
 	return i;
 }
 
+/*
+ * Text without a leading code ("Deferred: 450 4.2.0 Mailbox busy", qmail's
+ * "... (#4.4.1)"): takes the first enhanced code that stands alone in the
+ * text, and a reply code of the same class right before it. Returns 1 when
+ * one was found.
+ */
+static int find_embedded(struct smtpcodes_reply *out)
+{
+	const char *t = out->raw.ptr;
+	size_t n = out->raw.len, i;
+	for (i = 0; i + 5 <= n; i++) {
+		struct smtpcodes_enhanced e;
+		size_t el;
+		if (t[i] != '2' && t[i] != '4' && t[i] != '5')
+			continue;
+		if (i > 0 && (is_digit(t[i - 1]) || t[i - 1] == '.' || ((t[i - 1] | 0x20) >= 'a' && (t[i - 1] | 0x20) <= 'z')))
+			continue;
+		el = scan_enhanced(t + i, n - i, &e);
+		if (!el)
+			continue;
+		out->enhanced = e;
+		out->flags |= SMTPCODES_REPLY_EMBEDDED;
+		if (i >= 4 && t[i - 1] == ' ' && is_digit(t[i - 4]) && is_digit(t[i - 3]) && is_digit(t[i - 2]) &&
+		    t[i - 4] - '0' == e.klass && (i == 4 || (!is_digit(t[i - 5]) && t[i - 5] != '.')))
+			out->code = (t[i - 4] - '0') * 100 + (t[i - 3] - '0') * 10 + (t[i - 2] - '0');
+		return 1;
+	}
+	return 0;
+}
+
 int smtpcodes_reply_parse(const char *buf, size_t len, const struct smtpcodes_limits *limits,
                           struct smtpcodes_reply *out)
 {
@@ -337,7 +367,7 @@ int smtpcodes_reply_parse(const char *buf, size_t len, const struct smtpcodes_li
 		out->lines[out->nlines].len = n - k;
 		out->nlines++;
 	}
-	if (!out->code && !out->enhanced.klass)
+	if (!out->code && !out->enhanced.klass && !find_embedded(out))
 		return SMTPCODES_ERR_NOCODE;
 	if (!out->code)
 		out->flags |= SMTPCODES_REPLY_ENHANCED_ONLY;

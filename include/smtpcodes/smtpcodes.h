@@ -97,6 +97,7 @@ struct smtpcodes_limits {
 #define SMTPCODES_REPLY_CLASS_MISMATCH 0x04u /* enhanced class != reply code class; fixed */
 #define SMTPCODES_REPLY_ENHANCED_ONLY 0x08u /* an enhanced code but no reply code */
 #define SMTPCODES_REPLY_LOGGED_FORM   0x10u /* lines were joined on one line by an MTA log */
+#define SMTPCODES_REPLY_EMBEDDED      0x20u /* the codes stood inside the text, not at its start */
 
 /*
  * A parsed reply. code is the three-digit reply code (0 when the text has only
@@ -125,7 +126,10 @@ struct smtpcodes_reply {
  * multi-line replies with CRLF or LF (RFC 5321 section 4.2), "550-text" and
  * "550 text", an optional leading "smtp;" (DSN Diagnostic-Code), the one-line
  * form MTAs log ("550-5.1.1 a 550-5.1.1 b 550 5.1.1 c"), Exim's literal "\n"
- * between lines, and a bare enhanced code ("5.1.1 text").
+ * between lines, and a bare enhanced code ("5.1.1 text"). Text that does
+ * not start with a code but holds a free-standing enhanced code ("Deferred:
+ * 450 4.2.0 busy", "(#4.4.1)") yields that code (and a reply code of the
+ * same class right before it) with SMTPCODES_REPLY_EMBEDDED set.
  * limits may be NULL for the defaults. Returns SMTPCODES_OK, or an error
  * (EMPTY, NOCODE, BADCODE, TOOLONG, TOOMANY, BINARY, ARG); on error *out is
  * still zeroed with text set to the whole input, so callers can classify the
