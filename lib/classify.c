@@ -59,13 +59,15 @@ struct smtpcodes_classifier {
  * text. Direct-mapped, keyed by a 64-bit hash and checked against the
  * stored text, so a hit is exact.
  */
-#define CACHE_SLOTS 2048u
-#define CACHE_TEXT 384u
+#define CACHE_SETS 1024u /* a power of two */
+#define CACHE_WAYS 4u
+#define CACHE_SLOTS (CACHE_SETS * CACHE_WAYS)
+#define CACHE_TEXT 4096u /* longer masked texts are not cached */
 
 struct cache_slot {
 	uint64_t hash;
-	uint32_t len;  /* 0: empty */
-	char text[CACHE_TEXT];
+	uint32_t len; /* 0: empty */
+	char *text;   /* malloc'd copy of the masked text */
 };
 
 struct smtpcodes_scratch {
@@ -75,8 +77,9 @@ struct smtpcodes_scratch {
 	unsigned offset;     /* of the db_set being scanned */
 	unsigned first_host; /* lowest host rule matched */
 	char *masked;        /* MAX_SCAN + 1 bytes */
-	struct cache_slot *slots;
-	uint64_t *slot_bits; /* CACHE_SLOTS * nwords */
+	struct cache_slot *slots; /* set-associative: CACHE_SETS sets of CACHE_WAYS */
+	unsigned char *victim;    /* per set: the way to replace next */
+	uint64_t *slot_bits;      /* CACHE_SLOTS * nwords */
 };
 
 /* ------------------------------------------------------------ rules parser */
@@ -548,8 +551,9 @@ int smtpcodes_scratch_new(const struct smtpcodes_classifier *cl, struct smtpcode
 	s->bits = calloc(cl->nwords ? cl->nwords : 1, sizeof *s->bits);
 	s->masked = malloc(MAX_SCAN + 1);
 	s->slots = calloc(CACHE_SLOTS, sizeof *s->slots);
+	s->victim = calloc(CACHE_SETS, 1);
 	s->slot_bits = calloc((size_t)CACHE_SLOTS * (cl->nwords ? cl->nwords : 1), sizeof *s->slot_bits);
-	if (!s->bits || !s->masked || !s->slots || !s->slot_bits) {
+	if (!s->bits || !s->masked || !s->slots || !s->victim || !s->slot_bits) {
 		smtpcodes_scratch_free(s);
 		return SMTPCODES_ERR_NOMEM;
 	}
@@ -573,7 +577,13 @@ void smtpcodes_scratch_free(struct smtpcodes_scratch *s)
 	hs_free_scratch(s->hs);
 	free(s->bits);
 	free(s->masked);
+	if (s->slots) {
+		size_t i;
+		for (i = 0; i < CACHE_SLOTS; i++)
+			free(s->slots[i].text);
+	}
 	free(s->slots);
+	free(s->victim);
 	free(s->slot_bits);
 	free(s);
 }
@@ -638,26 +648,35 @@ static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_sc
                       size_t len)
 {
 	size_t n = smtpcodes_mask_text(text, len, s->masked, MAX_SCAN + 1);
-	size_t words = s->nwords * sizeof *s->bits;
+	size_t words = s->nwords * sizeof *s->bits, set = 0, w;
 	struct cache_slot *slot = NULL;
 	uint64_t h = 0;
 
 	if (n && n <= CACHE_TEXT) {
 		h = hash_text(s->masked, n);
-		slot = &s->slots[h & (CACHE_SLOTS - 1)];
-		if (slot->len == n && slot->hash == h && !memcmp(slot->text, s->masked, n)) {
-			memcpy(s->bits, s->slot_bits + (size_t)(slot - s->slots) * s->nwords, words);
-			return 0;
+		set = (size_t)(h & (CACHE_SETS - 1));
+		for (w = 0; w < CACHE_WAYS; w++) {
+			slot = &s->slots[set * CACHE_WAYS + w];
+			if (slot->len == n && slot->hash == h && !memcmp(slot->text, s->masked, n)) {
+				memcpy(s->bits, s->slot_bits + (size_t)(slot - s->slots) * s->nwords, words);
+				return 0;
+			}
 		}
+		slot = &s->slots[set * CACHE_WAYS + s->victim[set]];
+		s->victim[set] = (unsigned char)((s->victim[set] + 1) % CACHE_WAYS);
 	}
 	memset(s->bits, 0, words);
 	if (n && (scan(cl->user.text, s->masked, n, 0, s, on_text_match) ||
 	          scan(cl->builtin.text, s->masked, n, cl->builtin.offset, s, on_text_match)))
 		return -1;
 	if (slot) {
+		char *copy = realloc(slot->text, n);
+		if (!copy)
+			return 0; /* not cached; the result stands */
+		slot->text = copy;
+		memcpy(copy, s->masked, n);
 		slot->hash = h;
 		slot->len = (uint32_t)n;
-		memcpy(slot->text, s->masked, n);
 		memcpy(s->slot_bits + (size_t)(slot - s->slots) * s->nwords, s->bits, words);
 	}
 	return 0;

@@ -205,11 +205,11 @@ static void explain_text(struct sc_out *o, const struct explain_input *in)
 	}
 	sc_out_char(o, '\n');
 	if (v->flags & SMTPCODES_VERDICT_CLASS_MISMATCH) {
-		char note[1024];
-		snprintf(note, sizeof note, "%d.%d.%d / %d: %s", r->enhanced_klass_given, r->enhanced.subject,
+		char mismatch[1024];
+		snprintf(mismatch, sizeof mismatch, "%d.%d.%d / %d: %s", r->enhanced_klass_given, r->enhanced.subject,
 		         r->enhanced.detail, r->code, sc_ui(lang, "mismatch"));
 		indent(o, LABEL_WIDTH);
-		sc_out_wrap(o, note, LABEL_WIDTH, width);
+		sc_out_wrap(o, mismatch, LABEL_WIDTH, width);
 		sc_out_char(o, '\n');
 	}
 	if (!(in->code_only && v->reason == SMTPCODES_REASON_UNDEFINED) && v->klass != SMTPCODES_CLASS_SUCCESS &&
