@@ -101,16 +101,12 @@ int cmd_classify(int argc, char **argv)
 		case 'j': op.json = 1; break;
 		case 'H': header = 1; break;
 		case 'r': rules[nrules++] = optarg; break;
-		case 's': {
-			int st = smtpcodes_stage_from_text(optarg, strlen(optarg));
-			if (st < 0) {
-				sc_warn("classify: unknown stage '%s'", optarg);
+		case 's':
+			if (sc_parse_stage("classify", optarg, &op.ctx.stage)) {
 				free(rules);
 				return EX_USAGE;
 			}
-			op.ctx.stage = (enum smtpcodes_stage)st;
 			break;
-		}
 		case 'o':
 			op.ctx.remote_host = optarg;
 			op.ctx.remote_host_len = strlen(optarg);

@@ -291,6 +291,8 @@ static void explain_text(struct sc_out *o, const struct explain_input *in)
 	}
 }
 
+static void vocab_json(struct sc_out *o, const char *member, const struct smtpcodes_kb_entry *k);
+
 static void explain_json(struct sc_out *o, const struct explain_input *in)
 {
 	const struct smtpcodes_reply *r = in->r;
@@ -309,25 +311,9 @@ static void explain_json(struct sc_out *o, const struct explain_input *in)
 		sc_out_json_cstr(o, smtpcodes_strerror(in->prc));
 	}
 	snprintf(buf, sizeof buf, "reason:%s", smtpcodes_reason_name(v->reason));
-	k = smtpcodes_kb_get(in->lang, buf);
-	if (k) {
-		sc_out_str(o, ",\"reason_text\":{\"name\":");
-		sc_out_json_cstr(o, k->name);
-		sc_out_str(o, ",\"meaning\":");
-		sc_out_json_cstr(o, k->meaning);
-		sc_out_str(o, ",\"action\":");
-		sc_out_json_cstr(o, k->action);
-		sc_out_char(o, '}');
-	}
+	vocab_json(o, "reason_text", smtpcodes_kb_get(in->lang, buf));
 	snprintf(buf, sizeof buf, "action:%s", smtpcodes_action_name(v->action));
-	k = smtpcodes_kb_get(in->lang, buf);
-	if (k) {
-		sc_out_str(o, ",\"action_text\":{\"name\":");
-		sc_out_json_cstr(o, k->name);
-		sc_out_str(o, ",\"meaning\":");
-		sc_out_json_cstr(o, k->meaning);
-		sc_out_char(o, '}');
-	}
+	vocab_json(o, "action_text", smtpcodes_kb_get(in->lang, buf));
 	sc_out_str(o, ",\"explanations\":[");
 	if (r->code && (k = smtpcodes_kb_code(in->lang, r->code)) != NULL) {
 		snprintf(buf, sizeof buf, "%d", r->code);
@@ -341,6 +327,25 @@ static void explain_json(struct sc_out *o, const struct explain_input *in)
 		kb_json(o, buf, k);
 	}
 	sc_out_str(o, "]}\n");
+}
+
+/* ,"member":{"name":...,"meaning":...[,"action":...]} for a reason or action
+ * text of the knowledge base; nothing when k is NULL. */
+static void vocab_json(struct sc_out *o, const char *member, const struct smtpcodes_kb_entry *k)
+{
+	if (!k)
+		return;
+	sc_out_str(o, ",\"");
+	sc_out_str(o, member);
+	sc_out_str(o, "\":{\"name\":");
+	sc_out_json_cstr(o, k->name);
+	sc_out_str(o, ",\"meaning\":");
+	sc_out_json_cstr(o, k->meaning);
+	if (k->action) {
+		sc_out_str(o, ",\"action\":");
+		sc_out_json_cstr(o, k->action);
+	}
+	sc_out_char(o, '}');
 }
 
 static int is_code_only(const char *s)
@@ -379,16 +384,12 @@ int cmd_explain(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'l': langflag = optarg; break;
 		case 'r': rules[nrules++] = optarg; break;
-		case 's': {
-			int st = smtpcodes_stage_from_text(optarg, strlen(optarg));
-			if (st < 0) {
-				sc_warn("explain: unknown stage '%s'", optarg);
+		case 's':
+			if (sc_parse_stage("explain", optarg, &ctx.stage)) {
 				free(rules);
 				return EX_USAGE;
 			}
-			ctx.stage = (enum smtpcodes_stage)st;
 			break;
-		}
 		case 'o': ctx.remote_host = optarg; ctx.remote_host_len = strlen(optarg); break;
 		case 'h': help(stdout); free(rules); return 0;
 		default: help(stderr); free(rules); return EX_USAGE;

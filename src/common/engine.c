@@ -59,6 +59,18 @@ void sc_engine_close(struct sc_engine *e)
 	e->cl = NULL;
 }
 
+int sc_parse_stage(const char *cmd, const char *text, enum smtpcodes_stage *stage)
+{
+	int st = smtpcodes_stage_from_text(text, strlen(text));
+	if (st < 0) {
+		sc_warn("%s: unknown stage '%s' (want connect, helo, starttls, auth, mail, rcpt, data, eod, quit)", cmd,
+		        text);
+		return -1;
+	}
+	*stage = (enum smtpcodes_stage)st;
+	return 0;
+}
+
 int sc_engine_classify(struct sc_engine *e, const char *text, size_t len, const struct smtpcodes_context *ctx,
                        struct smtpcodes_reply *reply, struct smtpcodes_verdict *v)
 {

@@ -22,6 +22,10 @@ struct sc_engine {
 int sc_engine_open(struct sc_engine *e, char **rule_files, size_t nfiles);
 void sc_engine_close(struct sc_engine *e);
 
+/* Parses a --stage value (rcpt, "RCPT TO", end-of-data, ...) into *stage.
+ * Returns 0, or -1 after a message "CMD: unknown stage 'X'". */
+int sc_parse_stage(const char *cmd, const char *text, enum smtpcodes_stage *stage);
+
 /* Classifies text (parse + verdict). Returns the parse result. */
 int sc_engine_classify(struct sc_engine *e, const char *text, size_t len, const struct smtpcodes_context *ctx,
                        struct smtpcodes_reply *reply, struct smtpcodes_verdict *v);
