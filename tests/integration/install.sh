@@ -8,7 +8,8 @@ cd "$(dirname "$0")/../.."
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 prefix=/opt/smtpcodes-test
-make -s install PREFIX="$prefix" DESTDIR="$stage" >/dev/null
+# the normal build, whatever build the test suite itself runs from
+env -u BUILD -u SAN -u OPT make -s install PREFIX="$prefix" DESTDIR="$stage" >/dev/null
 root="$stage$prefix"
 for f in bin/smtpcodes lib/libsmtpcodes.a lib/libsmtpcodes.so lib/libsmtpcodes.so.0 \
 	include/smtpcodes/smtpcodes.h lib/pkgconfig/libsmtpcodes.pc \
