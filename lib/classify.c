@@ -644,10 +644,41 @@ static uint64_t hash_text(const char *p, size_t n)
 /* Sets s->bits to the rules whose patterns match the masked text; from the
  * cache when the same masked text was seen before. Returns 0, or -1 when the
  * pattern engine failed. */
-static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_scratch *s, const char *text,
-                      size_t len)
+/*
+ * The length of the reply's leading codes ("550 5.1.1 ") when masking would
+ * leave them unchanged, so that they can be copied instead: only digits,
+ * dots, hyphens and blanks (short runs, never an address or an IP address:
+ * an enhanced code has three parts), ending in a blank, so the mask of the
+ * rest cannot reach back into them. 0 otherwise.
+ */
+static size_t plain_prefix(const struct smtpcodes_reply *r, size_t scan_len)
 {
-	size_t n = smtpcodes_mask_text(text, len, s->masked, MAX_SCAN + 1);
+	size_t n, i, digits = 0;
+	if (!r->nlines || r->lines[0].ptr < r->raw.ptr)
+		return 0;
+	n = (size_t)(r->lines[0].ptr - r->raw.ptr);
+	if (n == 0 || n > 32 || n > scan_len || r->raw.ptr[n - 1] != ' ')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = r->raw.ptr[i];
+		if (c >= '0' && c <= '9') {
+			if (++digits >= 6)
+				return 0;
+		} else if (c == '.' || c == '-' || c == ' ') {
+			digits = 0;
+		} else {
+			return 0;
+		}
+	}
+	return n;
+}
+
+static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_scratch *s, const char *text,
+                      size_t len, size_t plain)
+{
+	size_t n;
+	memcpy(s->masked, text, plain);
+	n = plain + smtpcodes_mask_text(text + plain, len - plain, s->masked + plain, MAX_SCAN + 1 - plain);
 	size_t words = s->nwords * sizeof *s->bits, set = 0, w;
 	struct cache_slot *slot = NULL;
 	uint64_t h = 0;
@@ -839,7 +870,7 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		out->flags |= SMTPCODES_VERDICT_CLASS_MISMATCH;
 
 	scan_len = reply->raw.len < MAX_SCAN ? reply->raw.len : MAX_SCAN;
-	if (match_text(cl, s, reply->raw.ptr, scan_len))
+	if (match_text(cl, s, reply->raw.ptr, scan_len, plain_prefix(reply, scan_len)))
 		return SMTPCODES_ERR_ENGINE;
 
 	for (w = 0; w < s->nwords; w++) {

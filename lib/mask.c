@@ -12,7 +12,8 @@
  * What is masked (docs/RULES.md says the same for rule authors):
  *  - an e-mail address (word characters on both sides of an '@');
  *  - an IPv4 address (four dot-separated numbers) and an IPv6 address
- *    (hex digits with at least two colons and a digit);
+ *    (hex digits with at least two colons and a digit; this takes clock
+ *    times such as 10:30:44 too, which vary as much);
  *  - a run of six or more digits;
  *  - a word of eight or more letters and digits holding at least two digits
  *    and one letter (queue ids, message ids, tracking tokens).
@@ -130,18 +131,20 @@ static size_t emit(char *out, size_t o, size_t outlen, const char *in, size_t fr
 }
 
 /* Index of the next digit or '@' at or after i (len if none). Tests eight
- * bytes at a time for a byte 0x30-0x3f or 0x40 and looks closer only then. */
+ * bytes at a time for a byte '0'..'9' (the classic "has a byte between m and
+ * n" test, exact for ASCII) or '@', and looks closer only then. */
 static size_t next_candidate(const unsigned char *u, size_t i, size_t len)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
 	for (;;) {
 		size_t end;
 		while (i + 8 <= len) {
-			uint64_t w, a, b;
+			uint64_t w, lo7, digit, at;
 			memcpy(&w, u + i, 8);
-			a = (w & (ones * 0xf0)) ^ (ones * 0x30);
-			b = w ^ (ones * 0x40);
-			if (((a - ones) & ~a & highs) | ((b - ones) & ~b & highs))
+			lo7 = w & (ones * 0x7f);
+			digit = ((ones * (0x7f + '9' + 1)) - lo7) & ~w & (lo7 + ones * (0x7f - ('0' - 1))) & highs;
+			at = w ^ (ones * '@');
+			if (digit | ((at - ones) & ~at & highs))
 				break;
 			i += 8;
 		}

@@ -16,6 +16,11 @@
 #include "smtpcodes/smtpcodes.h"
 #include "internal.h"
 
+/* What check_bytes() saw, so that splitting can skip its searches. */
+#define SEEN_CR 1u
+#define SEEN_LF 2u
+#define SEEN_BACKSLASH 4u
+
 static int is_digit(int c)
 {
 	return c >= '0' && c <= '9';
@@ -147,14 +152,14 @@ static void add_piece(struct splitter *sp, const char *p, size_t len)
  * starts with "DDD-", every later " DDD-" or " DDD " (same code) starts a new
  * line. Exim's literal "\n" followed by a code also separates lines.
  */
-static void split_logged(struct splitter *sp, const char *p, size_t len, unsigned *flags)
+static void split_logged(struct splitter *sp, const char *p, size_t len, unsigned *flags, unsigned seen)
 {
 	char sep = 0;
 	int code = line_code(p, len, &sep);
 	size_t start = 0, i;
 
 	/* the common case: one ordinary line */
-	if (!(code && sep == '-') && !memchr(p, '\\', len)) {
+	if (!(code && sep == '-') && (!(seen & SEEN_BACKSLASH) || !memchr(p, '\\', len))) {
 		add_piece(sp, p, len);
 		return;
 	}
@@ -198,25 +203,37 @@ static void split_logged(struct splitter *sp, const char *p, size_t len, unsigne
 	add_piece(sp, p + start, len - start);
 }
 
-/* Rejects control bytes other than TAB, CR and LF, and DEL. Eight bytes at
- * a time; a word holding a byte below 0x20 or DEL is looked at closely. */
-static int check_bytes(const char *buf, size_t len)
+/* One pass over the input: rejects control bytes other than TAB, CR and LF,
+ * and DEL; tells through *seen whether CR, LF or a backslash occur, so that
+ * the splitting below can skip its searches. Eight bytes at a time; a word
+ * holding a byte below 0x20, DEL or a backslash is looked at closely. */
+static int check_bytes(const char *buf, size_t len, unsigned *seen)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
 	const unsigned char *u = (const unsigned char *)buf;
 	size_t i = 0, end;
+	*seen = 0;
 	for (;;) {
 		for (; i + 8 <= len; i += 8) {
-			uint64_t w, del;
+			uint64_t w, del, bs;
 			memcpy(&w, u + i, 8);
 			del = w ^ (ones * 0x7f);
-			if (((w - ones * 0x20) & ~w & highs) | ((del - ones) & ~del & highs))
+			bs = w ^ (ones * '\\');
+			if (((w - ones * 0x20) & ~w & highs) | ((del - ones) & ~del & highs) | ((bs - ones) & ~bs & highs))
 				break;
 		}
 		end = i + 8 < len ? i + 8 : len;
-		for (; i < end; i++)
-			if ((u[i] < 0x20 && u[i] != '\t' && u[i] != '\r' && u[i] != '\n') || u[i] == 0x7f)
+		for (; i < end; i++) {
+			unsigned c = u[i];
+			if (c == '\r')
+				*seen |= SEEN_CR;
+			else if (c == '\n')
+				*seen |= SEEN_LF;
+			else if (c == '\\')
+				*seen |= SEEN_BACKSLASH;
+			else if ((c < 0x20 && c != '\t') || c == 0x7f)
 				return SMTPCODES_ERR_BINARY;
+		}
 		if (i >= len)
 			return SMTPCODES_OK;
 	}
@@ -274,6 +291,7 @@ int smtpcodes_reply_parse(const char *buf, size_t len, const struct smtpcodes_li
 	struct splitter sp;
 	size_t max_line = SMTPCODES_DEFAULT_MAX_LINE, max_lines = SMTPCODES_DEFAULT_MAX_LINES;
 	size_t i, start;
+	unsigned seen;
 	int rc, first_code = 0;
 
 	if (!out)
@@ -292,7 +310,7 @@ int smtpcodes_reply_parse(const char *buf, size_t len, const struct smtpcodes_li
 
 	if (len > max_line * max_lines)
 		return SMTPCODES_ERR_TOOLONG;
-	rc = check_bytes(buf, len);
+	rc = check_bytes(buf, len, &seen);
 	if (rc)
 		return rc;
 
@@ -310,18 +328,20 @@ int smtpcodes_reply_parse(const char *buf, size_t len, const struct smtpcodes_li
 	sp.max = max_lines;
 	sp.max_line = max_line;
 	sp.err = 0;
-	if (!memchr(buf + start, '\r', len - start)) {
-		/* LF only (or one line): let memchr find the line ends */
+	if (!(seen & (SEEN_CR | SEEN_LF))) {
+		split_logged(&sp, buf + start, len - start, &out->flags, seen);
+	} else if (!(seen & SEEN_CR)) {
+		/* LF only: let memchr find the line ends */
 		while (start <= len) {
 			const char *nl = memchr(buf + start, '\n', len - start);
 			size_t end = nl ? (size_t)(nl - buf) : len;
-			split_logged(&sp, buf + start, end - start, &out->flags);
+			split_logged(&sp, buf + start, end - start, &out->flags, seen);
 			start = end + 1;
 		}
 	} else {
 		for (i = start; i <= len; i++) {
 			if (i == len || buf[i] == '\n' || buf[i] == '\r') {
-				split_logged(&sp, buf + start, i - start, &out->flags);
+				split_logged(&sp, buf + start, i - start, &out->flags, seen);
 				if (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
 					i++;
 				start = i + 1;

@@ -39,7 +39,7 @@ void sc_out_free(struct sc_out *o)
 	o->buf = NULL;
 }
 
-void sc_out_put(struct sc_out *o, const char *s, size_t n)
+void sc_out_put_slow(struct sc_out *o, const char *s, size_t n)
 {
 	if (o->len + n > o->cap) {
 		if (o->len && fwrite(o->buf, 1, o->len, o->f) != o->len)
@@ -53,21 +53,6 @@ void sc_out_put(struct sc_out *o, const char *s, size_t n)
 	}
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
-}
-
-void sc_out_str(struct sc_out *o, const char *s)
-{
-	sc_out_put(o, s, strlen(s));
-}
-
-void sc_out_char(struct sc_out *o, char c)
-{
-	if (o->len == o->cap) {
-		if (fwrite(o->buf, 1, o->len, o->f) != o->len)
-			o->error = 1;
-		o->len = 0;
-	}
-	o->buf[o->len++] = c;
 }
 
 void sc_out_int(struct sc_out *o, long long v)

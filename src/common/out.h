@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include <string.h>
 
 struct sc_out {
 	FILE *f;
@@ -22,9 +23,31 @@ void sc_out_init(struct sc_out *o, FILE *f);
 void sc_out_flush(struct sc_out *o);
 void sc_out_free(struct sc_out *o); /* flushes first */
 
-void sc_out_put(struct sc_out *o, const char *s, size_t n);
-void sc_out_str(struct sc_out *o, const char *s);
-void sc_out_char(struct sc_out *o, char c);
+/* Appends when the buffer is full or the piece is large (out of line). */
+void sc_out_put_slow(struct sc_out *o, const char *s, size_t n);
+
+static inline void sc_out_put(struct sc_out *o, const char *s, size_t n)
+{
+	if (o->len + n <= o->cap) {
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+	} else {
+		sc_out_put_slow(o, s, n);
+	}
+}
+
+static inline void sc_out_str(struct sc_out *o, const char *s)
+{
+	sc_out_put(o, s, strlen(s));
+}
+
+static inline void sc_out_char(struct sc_out *o, char c)
+{
+	if (o->len < o->cap)
+		o->buf[o->len++] = c;
+	else
+		sc_out_put_slow(o, &c, 1);
+}
 void sc_out_int(struct sc_out *o, long long v);
 void sc_out_printf(struct sc_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
