@@ -42,7 +42,8 @@ const char *smtpcodes_kb_pick_language(const char *tag)
 		return "en";
 	for (i = 0; i < sc_kb_nlangs; i++)
 		if (sc_eq_nocase(tag, 2, sc_kb_langs[i].tag) && (tag[2] == '\0' || tag[2] == '_' ||
-		                                                  tag[2] == '-' || tag[2] == '.' || tag[2] == '@'))
+		                                                  tag[2] == '-' || tag[2] == '.' || tag[2] == '@' ||
+		                                                  tag[2] == ':'))
 			return sc_kb_langs[i].tag;
 	return "en";
 }

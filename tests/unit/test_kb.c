@@ -43,6 +43,7 @@ static void test_languages(void **state)
 	assert_true(smtpcodes_kb_language_count() >= 2);
 	assert_string_equal(smtpcodes_kb_pick_language("de_DE.UTF-8"), "de");
 	assert_string_equal(smtpcodes_kb_pick_language("de"), "de");
+	assert_string_equal(smtpcodes_kb_pick_language("de:en"), "de"); /* LANGUAGE lists */
 	assert_string_equal(smtpcodes_kb_pick_language("en_US"), "en");
 	assert_string_equal(smtpcodes_kb_pick_language("C"), "en");
 	assert_string_equal(smtpcodes_kb_pick_language("fr_FR"), "en");
