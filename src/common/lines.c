@@ -1,5 +1,7 @@
 /*
- * lines.c - the bounded line reader (see lines.h), on top of zlib's gzread,
+ * lines.c - the bounded line reader (see lines.h). A regular file that does
+ * not start with the gzip magic is read with read(2) straight into the
+ * buffer; gzip files and pipes go through zlib's gzread,
  * which passes plain files through unchanged.
  */
 #include <errno.h>
@@ -17,7 +19,8 @@
 #define CHUNK (256 * 1024)
 
 struct sc_lines {
-	gzFile gz;
+	gzFile gz;      /* NULL: a plain regular file, read with read(2) */
+	unsigned long long consumed; /* bytes read, plain files */
 	char *name;
 	char *buf;      /* read buffer */
 	size_t pos, end;
@@ -49,6 +52,17 @@ int sc_lines_open(struct sc_lines **out, const char *path, size_t max_line, char
 	l = xcalloc(1, sizeof *l);
 	l->fd = fd;
 	l->size = S_ISREG(st.st_mode) ? (unsigned long long)st.st_size : 0;
+	if (S_ISREG(st.st_mode)) {
+		unsigned char magic[2];
+		if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+			l->name = xstrdup(path);
+			l->buf = xmalloc(CHUNK);
+			l->max_line = max_line;
+			l->line = xmalloc(max_line + 1);
+			*out = l;
+			return 0;
+		}
+	}
 	l->gz = gzdopen(fd, "rb");
 	if (!l->gz) {
 		snprintf(err, errlen, "%s: cannot read", path);
@@ -70,6 +84,25 @@ static int fill(struct sc_lines *l, char *err, size_t errlen)
 	int n, zerr;
 	if (l->eof)
 		return 0;
+	if (!l->gz) {
+		ssize_t r;
+		do
+			r = read(l->fd, l->buf, CHUNK);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			snprintf(err, errlen, "%s: after line %llu: %s", l->name, l->lineno, strerror(errno));
+			l->eof = 1;
+			return -1;
+		}
+		if (r == 0) {
+			l->eof = 1;
+			return 0;
+		}
+		l->consumed += (unsigned long long)r;
+		l->pos = 0;
+		l->end = (size_t)r;
+		return 1;
+	}
 	n = gzread(l->gz, l->buf, CHUNK);
 	if (n < 0) {
 		const char *m = gzerror(l->gz, &zerr);
@@ -171,7 +204,10 @@ unsigned long long sc_lines_number(const struct sc_lines *l)
 
 unsigned long long sc_lines_offset(const struct sc_lines *l)
 {
-	off_t o = gzoffset(l->gz);
+	off_t o;
+	if (!l->gz)
+		return l->consumed;
+	o = gzoffset(l->gz);
 	return o > 0 ? (unsigned long long)o : 0;
 }
 
@@ -189,7 +225,10 @@ void sc_lines_close(struct sc_lines *l)
 {
 	if (!l)
 		return;
-	gzclose(l->gz);
+	if (l->gz)
+		gzclose(l->gz); /* closes fd too */
+	else
+		close(l->fd);
 	free(l->name);
 	free(l->buf);
 	free(l->line);
