@@ -19,5 +19,6 @@ int cmd_bounces(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_dnsbl(int argc, char **argv);
 int cmd_codes(int argc, char **argv);
+int cmd_ingest_dump(int argc, char **argv); /* hidden, for the parsers' golden tests */
 
 #endif

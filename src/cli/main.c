@@ -14,6 +14,7 @@ static const struct sc_command commands[] = {
 	{ "explain", cmd_explain, "explain a reply code, an enhanced code or a whole reply text" },
 	{ "classify", cmd_classify, "classify reply lines: class, reason, hard/soft, action, provider" },
 	{ "codes", cmd_codes, "list every code the knowledge base explains" },
+	{ "ingest-dump", cmd_ingest_dump, NULL }, /* hidden: the log parsers' events, for tests */
 };
 
 static void usage(FILE *f)
@@ -22,7 +23,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: smtpcodes COMMAND [OPTIONS] [ARGS]\n\n"
 	           "Explains and classifies SMTP reply codes, in English and German.\n\ncommands:\n");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary) /* NULL: a hidden command */
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'smtpcodes COMMAND --help' shows a command's options; the manual is smtpcodes(1).\n"
 	           "Language: --lang de|en, else LANGUAGE, LC_ALL, LC_MESSAGES, LANG.\n");
 }
