@@ -7,7 +7,8 @@ build-essential pkg-config clang llvm libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev zlib1g-dev libssl-dev libgmime-3.0-dev libjansson-dev
 libcmocka-dev
 python3 perl hyperfine time
-postfix swaks pflogsumm libsisimai-perl python3-aiosmtpd unbound dnsutils openssl
+postfix swaks pflogsumm libsisimai-perl python3-aiosmtpd unbound dnsutils openssl sasl2-bin libsasl2-modules
+iproute2 gzip
 "
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: run as root (apt-get install)" >&2
