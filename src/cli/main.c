@@ -14,6 +14,8 @@ static const struct sc_command commands[] = {
 	{ "explain", cmd_explain, "explain a reply code, an enhanced code or a whole reply text" },
 	{ "classify", cmd_classify, "classify reply lines: class, reason, hard/soft, action, provider" },
 	{ "report", cmd_report, "summarise mail logs by status, reply code, reason, provider and hour" },
+	{ "probe", cmd_probe, "test an SMTP server or a domain's mail servers, every reply explained" },
+	{ "dnsbl", cmd_dnsbl, "look an address or a host up in DNS blocklists, all zones at once" },
 	{ "codes", cmd_codes, "list every code the knowledge base explains" },
 	{ "ingest-dump", cmd_ingest_dump, NULL }, /* hidden: the log parsers' events, for tests */
 };
