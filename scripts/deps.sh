@@ -5,7 +5,7 @@ set -e
 PACKAGES="
 build-essential pkg-config clang llvm libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev zlib1g-dev libssl-dev libgmime-3.0-dev libjansson-dev
-libcmocka-dev
+libcmocka-dev libgpgme-dev libassuan-dev libunistring-dev libmount-dev libselinux1-dev libblkid-dev
 python3 perl hyperfine time
 postfix swaks pflogsumm libsisimai-perl python3-aiosmtpd unbound dnsutils openssl sasl2-bin libsasl2-modules
 iproute2 gzip
