@@ -16,10 +16,11 @@ werror=
 case "$what" in
 demo)
 	make -j"$jobs" $werror >/dev/null
+	# the main job: a whole mail log summarised, problems first
+	./build/smtpcodes report samples/postfix-sample.log
+	echo
+	echo "== one reply explained (smtpcodes explain):"
 	./build/smtpcodes explain "550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org"
-	if [ -f samples/postfix-sample.log ] && ./build/smtpcodes report --help >/dev/null 2>&1; then
-		./build/smtpcodes report samples/postfix-sample.log
-	fi
 	;;
 test)
 	make -j"$jobs" $werror
