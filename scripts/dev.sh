@@ -34,16 +34,29 @@ sanitize)
 fuzz)
 	secs=${2:-60}
 	make fuzz
+	crashes=0
 	for f in build-fuzz/fuzz_*; do
 		name=$(basename "$f" | sed 's/^fuzz_//')
 		corpus=tests/fuzz/corpus/$name
 		mkdir -p "$corpus"
 		work=$(mktemp -d)
+		mkdir -p "$work/new"
 		echo "fuzz: $name for ${secs}s"
-		"$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$work" "$corpus" 2>&1 | tail -n 5
+		if (cd "$work" && "$OLDPWD/$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 "$work/new" "$OLDPWD/$corpus") > "$work/log" 2>&1; then
+			tail -n 3 "$work/log"
+		else
+			# the crashing input is in $work (crash-*, timeout-*, oom-*): keep it
+			tail -n 40 "$work/log"
+			mkdir -p fuzz-crashes
+			cp "$work"/crash-* "$work"/timeout-* "$work"/oom-* fuzz-crashes/ 2>/dev/null || true
+			echo "fuzz: $name FAILED (inputs in fuzz-crashes/)"
+			crashes=$((crashes + 1))
+		fi
 		rm -rf "$work"
 	done
-	echo "fuzz: 0 crashes"
+	echo "fuzz: $crashes harnesses failed"
+	[ "$crashes" = 0 ]
 	;;
 *)
 	echo "usage: sh scripts/dev.sh demo|test|sanitize|fuzz [SECONDS]" >&2
