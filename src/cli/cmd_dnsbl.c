@@ -39,18 +39,6 @@ static void help(FILE *f)
 	      f);
 }
 
-static void to_sa(const struct sc_dns_rr *rr, enum sc_dns_type t, struct sockaddr_storage *sa)
-{
-	memset(sa, 0, sizeof *sa);
-	if (t == SC_DNS_AAAA) {
-		sa->ss_family = AF_INET6;
-		memcpy(&((struct sockaddr_in6 *)sa)->sin6_addr, rr->addr, 16);
-	} else {
-		sa->ss_family = AF_INET;
-		memcpy(&((struct sockaddr_in *)sa)->sin_addr, rr->addr, 4);
-	}
-}
-
 /* Resolves names[0..n) to addresses (A and AAAA at once). */
 static size_t resolve(struct sc_dns *d, char names[][256], size_t n, struct sockaddr_storage *out, size_t max)
 {
@@ -63,7 +51,7 @@ static size_t resolve(struct sc_dns *d, char names[][256], size_t n, struct sock
 	sc_dns_resolve(d, q, n * 2);
 	for (i = 0; i < n * 2; i++)
 		for (j = 0; j < q[i].n && got < max; j++)
-			to_sa(&q[i].rr[j], q[i].type, &out[got++]);
+			sc_dns_rr_sockaddr(&q[i].rr[j], q[i].type, &out[got++]);
 	free(q);
 	return got;
 }

@@ -174,18 +174,6 @@ static int add_cand(struct cand *cs, size_t *n, const char *name, int pref, int 
 	return 1;
 }
 
-static void rr_to_sa(const struct sc_dns_rr *rr, enum sc_dns_type t, struct sockaddr_storage *sa)
-{
-	memset(sa, 0, sizeof *sa);
-	if (t == SC_DNS_AAAA) {
-		sa->ss_family = AF_INET6;
-		memcpy(&((struct sockaddr_in6 *)sa)->sin6_addr, rr->addr, 16);
-	} else {
-		sa->ss_family = AF_INET;
-		memcpy(&((struct sockaddr_in *)sa)->sin_addr, rr->addr, 4);
-	}
-}
-
 /* Resolves names[0..n) to candidates (AAAA first, then A, per name). */
 static void resolve_hosts(struct run_ctx *c, char names[][256], const int *prefs, size_t n, struct cand *cs,
                           size_t *ncand)
@@ -229,7 +217,7 @@ static void resolve_hosts(struct run_ctx *c, char names[][256], const int *prefs
 			size_t r;
 			for (r = 0; r < qq->n; r++) {
 				struct sockaddr_storage sa;
-				rr_to_sa(&qq->rr[r], qq->type, &sa);
+				sc_dns_rr_sockaddr(&qq->rr[r], qq->type, &sa);
 				found += add_cand(cs, ncand, names[i], prefs[i], (int)i, c->family, &sa);
 			}
 		}

@@ -291,6 +291,8 @@ void sc_dns_query_set(struct sc_dns_query *q, const char *name, enum sc_dns_type
 const char *sc_dns_status_name(enum sc_dns_status s);
 /* The reverse name of an address ("1.2.0.192.in-addr.arpa") or, with zone,
  * the DNSBL name ("1.2.0.192.zen.spamhaus.org"). */
+/* The address of an A or AAAA answer as a socket address (port 0). */
+void sc_dns_rr_sockaddr(const struct sc_dns_rr *rr, enum sc_dns_type t, struct sockaddr_storage *sa);
 void sc_dns_reverse_name(const struct sockaddr *sa, const char *zone, char *dst, size_t n);
 /* Looks name up in /etc/hosts; returns the number of addresses written. */
 size_t sc_hosts_lookup(const char *name, struct sockaddr_storage *out, size_t max);

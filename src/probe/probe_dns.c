@@ -497,3 +497,15 @@ size_t sc_hosts_lookup(const char *name, struct sockaddr_storage *out, size_t ma
 	fclose(f);
 	return got;
 }
+
+void sc_dns_rr_sockaddr(const struct sc_dns_rr *rr, enum sc_dns_type t, struct sockaddr_storage *sa)
+{
+	memset(sa, 0, sizeof *sa);
+	if (t == SC_DNS_AAAA) {
+		sa->ss_family = AF_INET6;
+		memcpy(&((struct sockaddr_in6 *)sa)->sin6_addr, rr->addr, 16);
+	} else {
+		sa->ss_family = AF_INET;
+		memcpy(&((struct sockaddr_in *)sa)->sin_addr, rr->addr, 4);
+	}
+}

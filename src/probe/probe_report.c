@@ -239,35 +239,51 @@ static void explain_reply(struct probe_report *rp, const struct probe_host *h, c
 	}
 }
 
+/* Copies the next word of an AUTH parameter list ("PLAIN LOGIN") into mech
+ * and advances *p; returns 0 at the end. */
+static int next_mech(const char **p, char *mech, size_t size)
+{
+	size_t n = 0;
+	while (**p == ' ')
+		(*p)++;
+	while (**p && **p != ' ' && n + 1 < size)
+		mech[n++] = *(*p)++;
+	while (**p && **p != ' ')
+		(*p)++;
+	mech[n] = '\0';
+	return n != 0;
+}
+
+/* The knowledge base's text for an AUTH mechanism ([ui:mech_plain]), or
+ * NULL when it has none. */
+static const char *mech_text(struct probe_report *rp, const char *mech)
+{
+	char key[64];
+	size_t i;
+	snprintf(key, sizeof key, "ui:mech_%s", mech);
+	for (i = 8; key[i]; i++)
+		key[i] = (char)(key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 : key[i]);
+	return kb_name(rp->lang, key);
+}
+
 /* One line per AUTH mechanism: what it is and whether it is safe. */
 static void auth_mechs(struct probe_report *rp, const char *params)
 {
 	const char *p = params;
 	while (*p) {
-		char mech[40], key[64];
-		size_t n = 0, i;
+		char mech[40];
 		const char *t;
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ' && n + 1 < sizeof mech)
-			mech[n++] = *p++;
-		while (*p && *p != ' ')
-			p++;
-		mech[n] = '\0';
-		if (!n)
+		if (!next_mech(&p, mech, sizeof mech))
 			break;
-		snprintf(key, sizeof key, "ui:mech_%s", mech);
-		for (i = 8; key[i]; i++)
-			key[i] = (char)(key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 : key[i]);
-		t = kb_name(rp->lang, key);
+		t = mech_text(rp, mech);
 		if (!t)
 			t = kb_name(rp->lang, "ui:mech_unknown");
 		sc_out_char(rp->o, '\n');
 		spaces(rp->o, IND + 2 + 24);
 		sc_out_str(rp->o, "- ");
-		sc_out_term(rp->o, mech, n);
+		sc_out_term(rp->o, mech, strlen(mech));
 		sc_out_str(rp->o, ": ");
-		sc_out_wrap(rp->o, t ? t : "", IND + 2 + 24 + 4 + n, rp->width);
+		sc_out_wrap(rp->o, t ? t : "", IND + 2 + 24 + 4 + strlen(mech), rp->width);
 	}
 }
 
@@ -789,22 +805,11 @@ static void json_mechs(struct probe_report *rp, const char *params)
 	int first = 1;
 	sc_out_str(rp->o, ",\"mechanisms\":[");
 	while (*p) {
-		char mech[40], key[64];
-		size_t n = 0, i;
+		char mech[40];
 		const char *t;
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ' && n + 1 < sizeof mech)
-			mech[n++] = *p++;
-		while (*p && *p != ' ')
-			p++;
-		mech[n] = '\0';
-		if (!n)
+		if (!next_mech(&p, mech, sizeof mech))
 			break;
-		snprintf(key, sizeof key, "ui:mech_%s", mech);
-		for (i = 8; key[i]; i++)
-			key[i] = (char)(key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 : key[i]);
-		t = kb_name(rp->lang, key);
+		t = mech_text(rp, mech);
 		sc_out_str(rp->o, first ? "{" : ",{");
 		json_kv_str(rp->o, "name", mech, 0);
 		json_kv_str(rp->o, "text", t ? t : kb_name(rp->lang, "ui:mech_unknown"), 1);

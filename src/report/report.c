@@ -665,3 +665,14 @@ size_t sc_report_sections(const struct sc_report *r, struct sc_report_section *o
 		out[i] = all[i];
 	return n;
 }
+
+const char *sc_report_kb_field(const char *lang, const char *prefix, const char *name, int which)
+{
+	char k[96];
+	const struct smtpcodes_kb_entry *e;
+	snprintf(k, sizeof k, "%s:%s", prefix, name);
+	e = smtpcodes_kb_get(lang, k);
+	if (!e)
+		return NULL;
+	return which == 0 ? e->name : which == 1 ? e->meaning : e->action;
+}

@@ -130,6 +130,10 @@ uint64_t sc_hash(const void *p, size_t n, uint64_t seed);
  * white space become one space. Writes at most dstlen-1 bytes and a NUL into
  * dst (a longer result is cut and ends in "..."). Returns the length written.
  */
+/* A field of the knowledge base's "PREFIX:NAME" entry (which: 0 name,
+ * 1 meaning, 2 action) in lang; NULL when there is none. */
+const char *sc_report_kb_field(const char *lang, const char *prefix, const char *name, int which);
+
 size_t sc_mask_text(const char *s, size_t n, const char *domain, size_t domlen, char *dst, size_t dstlen);
 
 /* Groups a sender: the tag after '+' in the local part (VERP) becomes '*',

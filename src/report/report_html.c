@@ -32,17 +32,6 @@ static const char *ui(const struct sc_report_view *v, const char *k)
 	return sc_report_ui(v->lang, k);
 }
 
-static const char *kb_field(const char *lang, const char *prefix, const char *name, int which)
-{
-	char k[96];
-	const struct smtpcodes_kb_entry *e;
-	snprintf(k, sizeof k, "%s:%s", prefix, name);
-	e = smtpcodes_kb_get(lang, k);
-	if (!e)
-		return NULL;
-	return which == 0 ? e->name : which == 1 ? e->meaning : e->action;
-}
-
 static void css(struct sc_out *o)
 {
 	sc_out_str(o, "<style>\n"
@@ -253,8 +242,8 @@ static void status_head(struct sc_out *o, const struct sc_report_view *v, const 
 static void todo_block(struct sc_out *o, const struct sc_report_view *v, const struct sc_text_info *in)
 {
 	const char *an = smtpcodes_action_name(in->action);
-	const char *act = kb_field(v->lang, "reason", smtpcodes_reason_name(in->reason), 2);
-	const char *name = kb_field(v->lang, "action", an, 0);
+	const char *act = sc_report_kb_field(v->lang, "reason", smtpcodes_reason_name(in->reason), 2);
+	const char *name = sc_report_kb_field(v->lang, "action", an, 0);
 	sc_out_str(o, "<div class=\"todo\"><b>");
 	h(o, name ? name : an);
 	sc_out_str(o, "</b>");
@@ -330,7 +319,7 @@ static void texts(struct sc_out *o, const struct sc_report *r, const struct sc_r
 		if (in && in->sample) {
 			const struct smtpcodes_kb_entry *k;
 			const char *rn = smtpcodes_reason_name(in->reason);
-			const char *rname = kb_field(v->lang, "reason", rn, 0);
+			const char *rname = sc_report_kb_field(v->lang, "reason", rn, 0);
 			sc_out_str(o, "<div class=\"muted\">");
 			if (in->code && (k = smtpcodes_kb_code(v->lang, in->code)) != NULL) {
 				sc_out_printf(o, "%d: ", in->code);

@@ -40,17 +40,6 @@ static void group(struct sc_out *o, const struct sc_report *r, const struct sc_g
 	sc_out_json_cstr(o, g->last_time ? t : NULL);
 }
 
-static const char *kb_field(const char *lang, const char *prefix, const char *name, int which)
-{
-	char k[96];
-	const struct smtpcodes_kb_entry *e;
-	snprintf(k, sizeof k, "%s:%s", prefix, name);
-	e = smtpcodes_kb_get(lang, k);
-	if (!e)
-		return NULL;
-	return which == 0 ? e->name : which == 1 ? e->meaning : e->action;
-}
-
 /* The verdict facts and their explanation in the report's language. */
 static void info(struct sc_out *o, const char *lang, const struct sc_text_info *in)
 {
@@ -90,13 +79,13 @@ static void info(struct sc_out *o, const char *lang, const struct sc_text_info *
 	k = in->enhanced.klass ? smtpcodes_kb_enhanced(lang, &in->enhanced) : NULL;
 	sc_out_json_cstr(o, k ? k->name : NULL);
 	sc_out_str(o, ",\"reason\":");
-	sc_out_json_cstr(o, kb_field(lang, "reason", rn, 0));
+	sc_out_json_cstr(o, sc_report_kb_field(lang, "reason", rn, 0));
 	sc_out_str(o, ",\"reason_meaning\":");
-	sc_out_json_cstr(o, kb_field(lang, "reason", rn, 1));
+	sc_out_json_cstr(o, sc_report_kb_field(lang, "reason", rn, 1));
 	sc_out_str(o, ",\"action\":");
-	sc_out_json_cstr(o, kb_field(lang, "action", an, 0));
+	sc_out_json_cstr(o, sc_report_kb_field(lang, "action", an, 0));
 	sc_out_str(o, ",\"what_to_do\":");
-	sc_out_json_cstr(o, kb_field(lang, "reason", rn, 2));
+	sc_out_json_cstr(o, sc_report_kb_field(lang, "reason", rn, 2));
 	sc_out_char(o, '}');
 }
 
