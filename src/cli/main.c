@@ -13,6 +13,7 @@
 static const struct sc_command commands[] = {
 	{ "explain", cmd_explain, "explain a reply code, an enhanced code or a whole reply text" },
 	{ "classify", cmd_classify, "classify reply lines: class, reason, hard/soft, action, provider" },
+	{ "bounces", cmd_bounces, "read bounce e-mails into one record per failed recipient" },
 	{ "report", cmd_report, "summarise mail logs by status, reply code, reason, provider and hour" },
 	{ "probe", cmd_probe, "test an SMTP server or a domain's mail servers, every reply explained" },
 	{ "dnsbl", cmd_dnsbl, "look an address or a host up in DNS blocklists, all zones at once" },

@@ -1,0 +1,208 @@
+/*
+ * bounce.c - one message from bytes to classified records.
+ *
+ * Order of evidence: a complaint (ARF) or an auto-reply is recognised first;
+ * otherwise the RFC 3464 report gives the recipients in the order the
+ * message lists them, and the first format module that recognises the prose
+ * adds what the report lacks (the diagnostic text, the SMTP stage, the
+ * remote host). A message without a report takes its records from the prose
+ * alone. Each record then gets its verdict (bounce_verdict.c) and the
+ * message-wide fields (addresser, message-id, subject, ...) are the
+ * caller's to take from the struct bounce_msg.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "bounce/bounce.h"
+#include "common/util.h"
+
+static const struct bounce_module *const modules[] = {
+	&bounce_mod_mcafee, &bounce_mod_mfilter, &bounce_mod_mailfoundry, &bounce_mod_activehunter,
+	&bounce_mod_surfcontrol, &bounce_mod_mxlogic, &bounce_mod_trendmicro,
+	&bounce_mod_amazonses, &bounce_mod_googlegroups, &bounce_mod_exchange, &bounce_mod_outlook,
+	&bounce_mod_gmail, &bounce_mod_yahoo, &bounce_mod_mimecast, &bounce_mod_domino,
+	&bounce_mod_groupwise, &bounce_mod_courier, &bounce_mod_dragonfly, &bounce_mod_opensmtpd,
+	&bounce_mod_messagingserver, &bounce_mod_einsundeins, &bounce_mod_zoho, &bounce_mod_imailserver,
+	&bounce_mod_au, &bounce_mod_qmail, &bounce_mod_exim, &bounce_mod_postfix, &bounce_mod_sendmail,
+	&bounce_mod_generic,
+};
+
+/* Does the message look like a bounce at all? A report, a failed-recipients
+ * header or a mailer-daemon sender say so; else the subject and the prose
+ * must both sound like one ("Delivery failure" and "could not be delivered"):
+ * an ordinary mail about a parcel delivery is not a bounce. */
+static int looks_bounce(const struct bounce_msg *m)
+{
+	static const char *const subj[] = {
+		"undeliver", "delivery", "failure", "returned", "failed", "bounce", "rejected", "not delivered",
+		"non remis", "unzustellbar", "nicht zugestellt", "error", "warning", "undelivered", "nondeliverable",
+		"problem", "delayed", "message not", "could not", "notification", "mail system",
+		"エラー", "不達", "未達", "配送",
+	};
+	static const char *const prose[] = {
+		"could not be delivered", "was not delivered", "unable to deliver", "delivery has failed",
+		"undeliverable", "permanent error", "delivery to the following",
+	};
+	const char *s = bounce_hdr(&m->top, "Subject");
+	const char *f = bounce_hdr(&m->top, "From");
+	size_t i;
+	if (m->dsn || bounce_hdr(&m->top, "X-Failed-Recipients"))
+		return 1;
+	if (bounce_contains(f, "mailer-daemon") || bounce_contains(f, "postmaster") ||
+	    bounce_contains(f, "mail delivery") || bounce_contains(f, "mailer_daemon") || bounce_contains(f, "<>"))
+		return 1;
+	if (bounce_contains(bounce_hdr(&m->top, "Return-Path"), "<>"))
+		return 1;
+	/* no sender that says so: both the subject and the prose must */
+	for (i = 0; i < sizeof subj / sizeof subj[0]; i++)
+		if (bounce_contains(s, subj[i]))
+			break;
+	if (i == sizeof subj / sizeof subj[0])
+		return 0;
+	for (i = 0; i < sizeof prose / sizeof prose[0]; i++)
+		if (bounce_has(m, prose[i]))
+			return 1;
+	return 0;
+}
+
+/* Takes the original message's headers from the prose when no MIME part
+ * carried them (Exim, qmail and friends append the message as text). */
+static void orig_from_text(struct bounce_msg *m)
+{
+	const char *b, *e, *end = m->text + m->textlen;
+	if (m->has_orig)
+		return;
+	bounce_text_span(m, NULL, &b, &e);
+	if (e >= end)
+		return;
+	{
+		const char *nl = memchr(e, '\n', (size_t)(end - e));
+		const char *p = nl ? nl + 1 : end;
+		while (p < end && (*p == '\n' || *p == ' '))
+			p++;
+		bounce_hdrs_parse(&m->orig, p, (size_t)(end - p));
+		bounce_hdrs_decode(&m->orig);
+		m->has_orig = m->orig.n > 0;
+	}
+}
+
+/* Is the DSN's diagnostic too thin to classify on? */
+static int thin_diag(const struct bounce_rec *r)
+{
+	size_t n = strlen(r->diag);
+	return n < 8;
+}
+
+static void merge(struct bounce_list *dsn, struct bounce_list *txt)
+{
+	size_t i;
+	memcpy(dsn->addresser, txt->addresser, sizeof dsn->addresser);
+	memcpy(dsn->messageid, txt->messageid, sizeof dsn->messageid);
+	memcpy(dsn->subject, txt->subject, sizeof dsn->subject);
+	for (i = 0; i < dsn->n; i++) {
+		struct bounce_rec *d = &dsn->v[i];
+		struct bounce_rec *t = bounce_list_find(txt, d->recipient);
+		if (!t && txt->n == 1 && dsn->n == 1)
+			t = &txt->v[0];
+		if (!t)
+			continue;
+		/* the prose's version when the report's is empty, or when it is
+		 * the same reply with the MTA's words around it ("(in reply to
+		 * RCPT TO command)") - not a whole page of prose around it */
+		if (thin_diag(d) || (t->diag[0] && strlen(t->diag) > strlen(d->diag) + 20 &&
+		                     strlen(t->diag) <= 2 * strlen(d->diag) + 120 &&
+		                     bounce_memcasemem(t->diag, strlen(t->diag), d->diag)))
+			memcpy(d->diag, t->diag, sizeof d->diag);
+		if (!d->rhost[0])
+			memcpy(d->rhost, t->rhost, sizeof d->rhost);
+		if (!d->command[0])
+			memcpy(d->command, t->command, sizeof d->command);
+		if (!d->status[0])
+			memcpy(d->status, t->status, sizeof d->status);
+		if (d->reason_hint < 0)
+			d->reason_hint = t->reason_hint;
+		if (!d->replycode)
+			d->replycode = t->replycode;
+	}
+}
+
+int bounce_read(struct sc_engine *e, const struct bounce_opts *o, const char *origin, const char *buf, size_t len,
+                struct bounce_msg *m, struct bounce_list *l)
+{
+	struct bounce_list txt;
+	size_t i;
+	int n, appliance = 0;
+
+	memset(m, 0, sizeof *m);
+	memset(l, 0, sizeof *l);
+	if (bounce_msg_parse(m, buf, len))
+		return -1;
+	m->origin = origin;
+	bounce_needles_scan(m);
+	memset(&txt, 0, sizeof txt);
+
+	if (m->feedback || bounce_contains(m->report_type, "feedback") ||
+	    bounce_hdr(&m->top, "X-Apple-Unsubscribe") ||
+	    (m->has_orig && bounce_hdr(&m->orig, "X-HmXmrOriginalRecipient"))) {
+		n = bounce_arf_parse(m, l);
+		if (n > 0) {
+			l->module = "arf";
+			goto classify;
+		}
+	}
+	if (!m->dsn && bounce_autoreply_detect(m) && !bounce_mod_amazonses.detect(m)) {
+		if (o->vacation)
+			bounce_autoreply_parse(m, l);
+		l->module = "rfc3834";
+		goto classify;
+	}
+
+	orig_from_text(m);
+	n = m->dsn ? bounce_dsn_parse(m, l) : 0;
+	for (i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+		const struct bounce_module *mod = modules[i];
+		if (mod == &bounce_mod_generic && !looks_bounce(m) && !n)
+			break;
+		if (!mod->detect(m))
+			continue;
+		if (mod->parse(m, &txt) > 0 || (n > 0 && mod != &bounce_mod_generic)) {
+			l->module = mod->name;
+			appliance = mod->appliance;
+			break;
+		}
+	}
+	if (n > 0) {
+		merge(l, &txt);
+		if (!l->module || !strcmp(l->module, "generic"))
+			l->module = "rfc3464";
+	} else {
+		struct bounce_list tmp = *l;
+		*l = txt;
+		l->module = tmp.module;
+		l->truncated |= tmp.truncated;
+		txt = tmp;
+	}
+	bounce_list_free(&txt);
+	for (i = 0; i < l->n; i++)
+		l->v[i].appliance = appliance;
+
+classify:
+	orig_from_text(m);
+	{
+		time_t date = bounce_parse_date(bounce_hdr(&m->top, "Date"));
+		size_t k = 0;
+		for (i = 0; i < l->n; i++) {
+			struct bounce_rec *r = &l->v[i];
+			if (!r->time)
+				r->time = date;
+			bounce_verdict(e, m, r);
+			if (r->v.reason == SMTPCODES_REASON_DELIVERED && !o->delivered)
+				continue;
+			if (k != i)
+				l->v[k] = *r;
+			k++;
+		}
+		l->n = k;
+	}
+	return 0;
+}

@@ -1,0 +1,233 @@
+/*
+ * bounce.h - bounce e-mails to one record per failed recipient.
+ *
+ * The pipeline, in the order the data flows:
+ *   bounce_mime.c    GMime parse of one message into a struct bounce_msg: the
+ *                    top headers, the human-readable text (decoded, capped),
+ *                    the message/delivery-status and feedback-report fields,
+ *                    and the headers of the original message;
+ *   bounce_dsn.c     RFC 3464 per-recipient fields into records;
+ *   bounce_arf.c     RFC 5965 complaints, bounce_autoreply.c RFC 3834;
+ *   bounce_<mta>.c   one module per non-standard format (Postfix, Exim,
+ *                    qmail, Gmail, ...): detect the format and read the
+ *                    recipients and the diagnostic text from the prose;
+ *   bounce_text.c    the helpers those modules share (line scanning,
+ *                    addresses, stage and host words);
+ *   bounce_needles.c the modules' marker phrases, found in one Hyperscan
+ *                    pass per message;
+ *   bounce_verdict.c the library's classifier on the diagnostic text, with
+ *                    the DSN's Status and Action as extra evidence.
+ *
+ * Ownership: a struct bounce_msg owns every string it points to and is freed
+ * with bounce_msg_free(); records are copied into fixed-size fields (long
+ * diagnostic texts are cut at BOUNCE_DIAG_MAX), so a record outlives nothing.
+ * Text that came from a remote server is untrusted: bounded here, escaped by
+ * the writers in cmd_bounces.c.
+ *
+ * Threads: bounce_mime_init() once per process; then any number of threads
+ * may call bounce_read(), each with its own struct sc_engine scratch, and
+ * call bounce_needles_thread_done() before they end.
+ */
+#ifndef SC_BOUNCE_H
+#define SC_BOUNCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/engine.h"
+#include "smtpcodes/smtpcodes.h"
+
+#define BOUNCE_TEXT_MAX   (256u * 1024) /* prose we scan, per message */
+#define BOUNCE_DSN_MAX    (1024u * 1024) /* delivery-status fields, per message */
+#define BOUNCE_PART_MAX   (2u * 1024 * 1024) /* larger text parts are attachments */
+#define BOUNCE_DIAG_MAX   1024          /* diagnostic text kept per record */
+#define BOUNCE_ADDR_MAX   256
+#define BOUNCE_FIELD_MAX  256
+#define BOUNCE_MAX_RCPTS  4096          /* records per message */
+#define BOUNCE_NEEDLES_MAX 160          /* phrases found in one pass (bounce_needles.c) */
+
+/* One header of the original message (or the bounce), decoded. */
+struct bounce_hdr {
+	char *name;
+	char *value;
+};
+
+struct bounce_hdrs {
+	struct bounce_hdr *v;
+	size_t n, cap;
+};
+
+/* What one message gave us after the MIME walk. */
+struct bounce_msg {
+	const char *origin;          /* the input path, borrowed */
+	struct bounce_hdrs top;      /* headers of the bounce itself */
+	char *text;                  /* human-readable text, LF line ends, NUL-terminated */
+	size_t textlen;
+	char *dsn;                   /* raw message/delivery-status part, or NULL */
+	size_t dsnlen;
+	char *feedback;              /* raw message/feedback-report part, or NULL */
+	size_t feedbacklen;
+	struct bounce_hdrs orig;     /* headers of the original message */
+	int has_orig;
+	char *report_type;           /* multipart/report's report-type, or NULL */
+	char *json;                  /* a JSON body (Amazon SES notification), or NULL */
+	int is_multipart;
+	/* where each known phrase first occurs in text, +1 (0 = absent) */
+	uint32_t hits[BOUNCE_NEEDLES_MAX];
+	int scanned;
+};
+
+/* One record: one recipient of one message. */
+struct bounce_rec {
+	char recipient[BOUNCE_ADDR_MAX];
+	char status[16];             /* "5.1.1" as given by the DSN or the text */
+	char action[16];             /* failed delayed delivered relayed expanded */
+	char rhost[BOUNCE_FIELD_MAX];
+	char lhost[BOUNCE_FIELD_MAX];
+	char diagtype[16];           /* "SMTP", "X-Unix", ... */
+	char command[8];             /* "RCPT", "DATA", ... or "" */
+	char feedbacktype[32];
+	char diag[BOUNCE_DIAG_MAX];
+	time_t time;
+	int replycode;               /* from the module, 0 = take it from diag */
+	int reason_hint;             /* an enum smtpcodes_reason a module knows for sure, or -1 */
+	int appliance;               /* the bounce came from a filtering gateway */
+	/* filled by bounce_verdict() */
+	struct smtpcodes_verdict v;
+	char finalstatus[16];
+	int finalcode;
+};
+
+struct bounce_list {
+	struct bounce_rec *v;
+	size_t n, cap;
+	const char *module;          /* the module that read the prose, or "rfc3464" */
+	int truncated;               /* more than BOUNCE_MAX_RCPTS recipients */
+	/* what a module knows better than the original's headers (SES JSON) */
+	char addresser[BOUNCE_ADDR_MAX];
+	char messageid[BOUNCE_FIELD_MAX];
+	char subject[BOUNCE_FIELD_MAX];
+};
+
+/* ---- headers */
+void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const char *value, size_t vlen);
+void bounce_hdrs_free(struct bounce_hdrs *h);
+/* The first value of header name (case-insensitive), or NULL. */
+const char *bounce_hdr(const struct bounce_hdrs *h, const char *name);
+/* Parses an RFC 822 style header block text[0..len) (unfolding continuation
+ * lines) into h; stops at the first empty line. Returns bytes consumed. */
+size_t bounce_hdrs_parse(struct bounce_hdrs *h, const char *text, size_t len);
+
+/* ---- messages (bounce_mime.c) */
+/* Process-wide GMime set-up and tear-down: once each per process (GMime
+ * cannot be set up again after its shutdown). */
+void bounce_mime_init(void);
+void bounce_mime_shutdown(void);
+/* Parses one message from buf[0..len) (LF line ends). Returns 0, or -1 when
+ * not even the headers could be read. */
+int bounce_msg_parse(struct bounce_msg *m, const char *buf, size_t len);
+void bounce_msg_free(struct bounce_msg *m);
+/* Decodes RFC 2047 encoded words in every value of h, in place. */
+void bounce_hdrs_decode(struct bounce_hdrs *h);
+/* Seconds since the epoch of an RFC 5322 date, or 0 when it does not parse. */
+time_t bounce_parse_date(const char *s);
+
+/* ---- records */
+/* A new zeroed record at the end, or NULL (and l->truncated set) when the
+ * list already holds BOUNCE_MAX_RCPTS. */
+struct bounce_rec *bounce_list_add(struct bounce_list *l);
+void bounce_list_free(struct bounce_list *l);
+/* The record for recipient addr, or NULL. */
+struct bounce_rec *bounce_list_find(struct bounce_list *l, const char *addr);
+void bounce_rec_set(char *dst, size_t cap, const char *s, size_t n);
+/* Appends text (white space squeezed) to the record's diagnostic text. */
+void bounce_rec_diag_append(struct bounce_rec *r, const char *s, size_t n);
+
+/* ---- RFC 3464, ARF, RFC 3834 */
+int bounce_dsn_parse(const struct bounce_msg *m, struct bounce_list *l);
+int bounce_arf_parse(const struct bounce_msg *m, struct bounce_list *l);
+int bounce_autoreply_detect(const struct bounce_msg *m);
+int bounce_autoreply_parse(const struct bounce_msg *m, struct bounce_list *l);
+
+/* ---- non-standard formats: one module per format */
+struct bounce_module {
+	const char *name;
+	/* 1 when the message is in this module's format */
+	int (*detect)(const struct bounce_msg *m);
+	/* adds records for the recipients the prose names; returns their count */
+	int (*parse)(const struct bounce_msg *m, struct bounce_list *l);
+	/* a filtering gateway: its "user unknown" is a filter's verdict, not
+	 * the mailbox's (reason filtered) */
+	int appliance;
+};
+
+extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mod_sendmail,
+	bounce_mod_qmail, bounce_mod_courier, bounce_mod_exchange, bounce_mod_gmail, bounce_mod_yahoo,
+	bounce_mod_outlook, bounce_mod_domino, bounce_mod_groupwise, bounce_mod_mimecast,
+	bounce_mod_amazonses, bounce_mod_dragonfly, bounce_mod_opensmtpd, bounce_mod_googlegroups,
+	bounce_mod_mcafee, bounce_mod_mfilter, bounce_mod_mailfoundry, bounce_mod_activehunter,
+	bounce_mod_surfcontrol, bounce_mod_mxlogic, bounce_mod_trendmicro, bounce_mod_messagingserver,
+	bounce_mod_einsundeins, bounce_mod_zoho, bounce_mod_imailserver, bounce_mod_au, bounce_mod_generic;
+
+/* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
+int bounce_needles_init(void);   /* 0, or -1 when the pattern engine failed */
+void bounce_needles_free(void);
+void bounce_needles_thread_done(void); /* frees the calling thread's scratch */
+void bounce_needles_scan(struct bounce_msg *m);
+/* Offset of needle's first occurrence in m->text, -1 when absent, -2 when
+ * the needle is not in the table (the caller searches itself). */
+long bounce_needle_at(const struct bounce_msg *m, const char *needle);
+int bounce_needle_id(const char *s);
+
+/* ---- shared text helpers (bounce_text.c) */
+/* Case-insensitive substring search in s[0..n); NULL when absent. */
+const char *bounce_memcasemem(const char *s, size_t n, const char *needle);
+/* 1 when s (a NUL-terminated header value or NULL) contains needle, any case. */
+int bounce_contains(const char *s, const char *needle);
+/* Finds the first e-mail address in s[0..n): sets start and len; returns 1, or 0. */
+int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len);
+/* The stage an MTA's wording names ("after RCPT TO", "in reply to end of
+ * DATA command", ">>> DATA"), or SMTPCODES_STAGE_UNKNOWN. */
+enum smtpcodes_stage bounce_stage_in(const char *s, size_t n);
+void bounce_set_command(struct bounce_rec *r, enum smtpcodes_stage st);
+/* The human part of the text: where it starts (after start_marker if found)
+ * and where the original message begins (a known marker, or the end). */
+void bounce_text_span(const struct bounce_msg *m, const char *start_marker, const char **b, const char **e);
+
+/*
+ * The generic prose reader most modules share: scans lines in [b, e) for
+ * recipient lines (an address alone on its line, "<addr>:", "addr: text",
+ * "addr (reason)") and gathers the lines after each as its diagnostic text,
+ * up to the next recipient line or a blank line. Returns records added.
+ */
+int bounce_scan_blocks(const char *b, const char *e, struct bounce_list *l);
+/* A record per address in X-Failed-Recipients (else the original To) with the
+ * whole span [b, e) as diagnostic text when the prose named no recipient. */
+int bounce_fallback(const struct bounce_msg *m, const char *b, const char *e, struct bounce_list *l);
+
+/* bounce_text_span + bounce_scan_blocks + bounce_fallback in one call. */
+int bounce_prose(const struct bounce_msg *m, struct bounce_list *l, const char *start);
+/* 1 when the first 8 KB of the text contain needle (any case). */
+int bounce_has(const struct bounce_msg *m, const char *needle);
+/* 1 when a top header name contains needle (any case). */
+int bounce_hdr_has(const struct bounce_msg *m, const char *name, const char *needle);
+/* Sets the diagnostic text of records first.. to the text between from and
+ * to (or the end of the prose). */
+void bounce_diag_between(const struct bounce_msg *m, const char *from, const char *to, struct bounce_list *l,
+                         size_t first);
+
+/* ---- verdicts (bounce_verdict.c) */
+void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct bounce_rec *r);
+
+/* ---- one message from start to end (bounce.c) */
+struct bounce_opts {
+	int delivered;   /* keep delivered records */
+	int vacation;    /* keep auto-replies */
+};
+/* Reads buf[0..len) as one message into l (records already classified).
+ * Returns 0, or -1 when the data is not a message at all. */
+int bounce_read(struct sc_engine *e, const struct bounce_opts *o, const char *origin, const char *buf, size_t len,
+                struct bounce_msg *m, struct bounce_list *l);
+
+#endif

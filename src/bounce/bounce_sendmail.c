@@ -1,0 +1,139 @@
+/*
+ * bounce_sendmail.c - Sendmail's "Returned mail" messages (and their V5 and
+ * vendor variants): "----- The following addresses had permanent fatal
+ * errors -----" with "<addr>" and "(reason: ...)", then the session
+ * transcript: "... while talking to host:", ">>> RCPT To:<addr>",
+ * "<<< 550 5.1.1 <addr>... User unknown". The command before a "<<<" line
+ * is the SMTP stage of that reply.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "bounce/bounce.h"
+
+static int detect(const struct bounce_msg *m)
+{
+	return bounce_has(m, "----- Transcript of session follows -----") ||
+	       bounce_has(m, "had permanent fatal errors") || bounce_hdr_has(m, "Subject", "Returned mail:") ||
+	       bounce_has(m, "while talking to");
+}
+
+static struct bounce_rec *rec_for(struct bounce_list *l, const char *s, size_t n)
+{
+	char addr[BOUNCE_ADDR_MAX];
+	struct bounce_rec *r;
+	bounce_rec_set(addr, sizeof addr, s, n);
+	if ((r = bounce_list_find(l, addr)) != NULL)
+		return r;
+	if ((r = bounce_list_add(l)) != NULL)
+		memcpy(r->recipient, addr, sizeof addr);
+	return r;
+}
+
+static int parse(const struct bounce_msg *m, struct bounce_list *l)
+{
+	const char *b, *e, *p;
+	char rhost[BOUNCE_FIELD_MAX] = "", lastaddr[BOUNCE_ADDR_MAX] = "";
+	enum smtpcodes_stage st = SMTPCODES_STAGE_UNKNOWN;
+	size_t before = l->n;
+
+	bounce_text_span(m, NULL, &b, &e);
+	{
+		const char *f = bounce_memcasemem(b, (size_t)(e - b), "had permanent fatal errors");
+		const char *t = bounce_memcasemem(b, (size_t)(e - b), "Transcript of session follows");
+		if (f) {
+			const char *fe = t && t > f ? t : e;
+			while (fe > f && fe[-1] != '\n') /* not the "-----" before the marker */
+				fe--;
+			bounce_scan_blocks(f, fe, l);
+		}
+	}
+	const char *tr = bounce_memcasemem(b, (size_t)(e - b), "Transcript of session follows");
+	char pending[256] = "";
+	for (p = b; p < e;) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *le = nl ? nl : e;
+		const char *q = p;
+		size_t as, al;
+		while (q < le && isspace((unsigned char)*q))
+			q++;
+		if (bounce_memcasemem(q, (size_t)(le - q), "while talking to ")) {
+			const char *h = bounce_memcasemem(q, (size_t)(le - q), "while talking to ") + 17;
+			size_t hl = strcspn(h, ":\n");
+			bounce_rec_set(rhost, sizeof rhost, h, hl);
+			while (strlen(rhost) && rhost[strlen(rhost) - 1] == '.')
+				rhost[strlen(rhost) - 1] = '\0';
+		} else if (!strncmp(q, ">>> ", 4)) {
+			st = bounce_stage_in(q, (size_t)(le - q));
+			if (st == SMTPCODES_STAGE_DATA && !strncasecmp(q + 4, "DATA", 4) && le - q > 9)
+				st = SMTPCODES_STAGE_DATA;
+			else if (le - q == 5 && q[4] == '.')
+				st = SMTPCODES_STAGE_EOD;
+			if (st == SMTPCODES_STAGE_RCPT && bounce_find_addr(q, (size_t)(le - q), &as, &al))
+				bounce_rec_set(lastaddr, sizeof lastaddr, q + as, al);
+		} else if (tr && q > tr && q < le && *q != '>' && *q != '<' && !isdigit((unsigned char)*q) &&
+		           *q != '-' && !bounce_memcasemem(q, (size_t)(le - q), "Transcript of session")) {
+			size_t pl = strlen(pending), ql = (size_t)(le - q);
+			if (pl + ql + 2 < sizeof pending) {
+				if (pl)
+					pending[pl++] = ' ';
+				memcpy(pending + pl, q, ql);
+				pending[pl + ql] = '\0';
+			}
+		} else if (!strncmp(q, "<<< ", 4) && isdigit((unsigned char)q[4])) {
+			pending[0] = '\0';
+			struct bounce_rec *r = NULL;
+			if (bounce_find_addr(q, (size_t)(le - q), &as, &al) && memchr(q, '@', (size_t)(le - q)))
+				r = rec_for(l, q + as, al);
+			else if (lastaddr[0])
+				r = rec_for(l, lastaddr, strlen(lastaddr));
+			else if (l->n > before)
+				r = &l->v[l->n - 1];
+			if (r) {
+				if (!r->rhost[0])
+					bounce_rec_set(r->rhost, sizeof r->rhost, rhost, strlen(rhost));
+				/* PIPELINING: the RCPT replies come after ">>> DATA" */
+				bounce_set_command(r, st == SMTPCODES_STAGE_DATA && memchr(q, '@', (size_t)(le - q)) ?
+				                          SMTPCODES_STAGE_RCPT : st);
+				if (!bounce_memcasemem(r->diag, strlen(r->diag), q + 4) || !r->diag[0]) {
+					if (r->diag[0] && !strncmp(r->diag, "(reason:", 8))
+						r->diag[0] = '\0';
+					bounce_rec_diag_append(r, q + 4, (size_t)(le - q - 4));
+				}
+			}
+		} else if (isdigit((unsigned char)q[0]) && le - q > 8 && q[3] == ' ' &&
+		           bounce_memcasemem(q, (size_t)(le - q), "...") && bounce_find_addr(q, (size_t)(le - q), &as, &al)) {
+			struct bounce_rec *r = rec_for(l, q + as, al);
+			if (r && (!r->diag[0] || !strncmp(r->diag, "(reason:", 8) || !strpbrk(r->diag, "0123456789"))) {
+				r->diag[0] = '\0';
+				/* the local delivery agent's own words come on the line before */
+				bounce_rec_diag_append(r, pending, strlen(pending));
+				bounce_rec_diag_append(r, q, (size_t)(le - q));
+			}
+			pending[0] = '\0';
+			if (r && !r->rhost[0])
+				bounce_rec_set(r->rhost, sizeof r->rhost, rhost, strlen(rhost));
+		}
+		p = nl ? nl + 1 : e;
+	}
+	/* PIPELINING again: "Need RCPT", "no valid recipients" after DATA mean
+	 * the 5xx before them answered the RCPT */
+	{
+		size_t i;
+		for (i = before; i < l->n; i++) {
+			struct bounce_rec *r = &l->v[i];
+			size_t dl = strlen(r->diag);
+			if (!strcmp(r->command, "DATA") &&
+			    (bounce_memcasemem(r->diag, dl, "Need RCPT") || bounce_memcasemem(r->diag, dl, "no valid recipients") ||
+			     bounce_memcasemem(r->diag, dl, "RCPT commands were rejected")))
+				memcpy(r->command, "RCPT", 5);
+		}
+	}
+	if (l->n == before) {
+		const char *t = bounce_memcasemem(b, (size_t)(e - b), "Transcript of session follows");
+		bounce_fallback(m, t ? t : b, e, l);
+	}
+	return (int)(l->n - before);
+}
+
+const struct bounce_module bounce_mod_sendmail = { "sendmail", detect, parse, 0 };

@@ -1,0 +1,596 @@
+/*
+ * bounce_text.c - what the bounce readers share: header lists, record lists,
+ * and the small scanners for the prose of non-standard bounces (addresses,
+ * the SMTP stage an MTA names, the markers where the copy of the original
+ * message begins, and the generic "recipient line, then its reason" reader).
+ * Every scanner works on bounded spans; nothing here allocates per byte.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bounce/bounce.h"
+#include "common/util.h"
+
+/* ---------------------------------------------------------------- headers */
+
+void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 16;
+		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
+	}
+	h->v[h->n].name = xstrndup(name, nlen);
+	h->v[h->n].value = xstrndup(value, vlen);
+	h->n++;
+}
+
+void bounce_hdrs_free(struct bounce_hdrs *h)
+{
+	size_t i;
+	for (i = 0; i < h->n; i++) {
+		free(h->v[i].name);
+		free(h->v[i].value);
+	}
+	free(h->v);
+	memset(h, 0, sizeof *h);
+}
+
+const char *bounce_hdr(const struct bounce_hdrs *h, const char *name)
+{
+	size_t i;
+	for (i = 0; i < h->n; i++)
+		if (!strcasecmp(h->v[i].name, name))
+			return h->v[i].value;
+	return NULL;
+}
+
+size_t bounce_hdrs_parse(struct bounce_hdrs *h, const char *text, size_t len)
+{
+	const char *p = text, *e = text + len;
+	char *val = NULL;
+	size_t vlen = 0, vcap = 0;
+	const char *name = NULL;
+	size_t nlen = 0;
+
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *le = nl ? nl : e;
+		size_t ll = (size_t)(le - p);
+		if (ll && p[ll - 1] == '\r')
+			ll--;
+		if (ll == 0) {
+			p = nl ? nl + 1 : e;
+			if (name || h->n)
+				break;
+			continue; /* leading blank lines */
+		}
+		if ((*p == ' ' || *p == '\t') && name) {
+			size_t need = vlen + ll + 2;
+			if (need > vcap) {
+				vcap = need * 2;
+				val = xrealloc(val, vcap);
+			}
+			val[vlen++] = ' ';
+			while (ll && (*p == ' ' || *p == '\t'))
+				p++, ll--;
+			memcpy(val + vlen, p, ll);
+			vlen += ll;
+		} else {
+			const char *colon = memchr(p, ':', ll);
+			if (name) {
+				bounce_hdrs_add(h, name, nlen, val ? val : "", vlen);
+				name = NULL;
+			}
+			if (colon && colon > p && !memchr(p, ' ', (size_t)(colon - p))) {
+				const char *v = colon + 1;
+				name = p;
+				nlen = (size_t)(colon - p);
+				while (v < p + ll && (*v == ' ' || *v == '\t'))
+					v++;
+				vlen = (size_t)(p + ll - v);
+				if (vlen + 1 > vcap) {
+					vcap = vlen * 2 + 64;
+					val = xrealloc(val, vcap);
+				}
+				memcpy(val, v, vlen);
+			} else if (h->n > 0 || name) {
+				break; /* not a header line: the block ended */
+			}
+		}
+		p = nl ? nl + 1 : e;
+	}
+	if (name)
+		bounce_hdrs_add(h, name, nlen, val ? val : "", vlen);
+	free(val);
+	return (size_t)(p - text);
+}
+
+/* ---------------------------------------------------------------- records */
+
+struct bounce_rec *bounce_list_add(struct bounce_list *l)
+{
+	struct bounce_rec *r;
+	if (l->n >= BOUNCE_MAX_RCPTS) {
+		l->truncated = 1;
+		return NULL;
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	r = &l->v[l->n++];
+	memset(r, 0, sizeof *r);
+	r->reason_hint = -1;
+	return r;
+}
+
+void bounce_list_free(struct bounce_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+struct bounce_rec *bounce_list_find(struct bounce_list *l, const char *addr)
+{
+	size_t i;
+	for (i = 0; i < l->n; i++)
+		if (!strcasecmp(l->v[i].recipient, addr))
+			return &l->v[i];
+	return NULL;
+}
+
+void bounce_rec_set(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t o = 0;
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n >= cap)
+		n = cap - 1;
+	for (o = 0; o < n; o++)
+		dst[o] = (s[o] == '\n' || s[o] == '\r' || s[o] == '\t') ? ' ' : s[o];
+	dst[o] = '\0';
+}
+
+void bounce_rec_diag_append(struct bounce_rec *r, const char *s, size_t n)
+{
+	size_t o = strlen(r->diag);
+	int sp = o > 0;
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (!n)
+		return;
+	for (; n && o + 1 < sizeof r->diag; s++, n--) {
+		if (isspace((unsigned char)*s)) {
+			sp = 1;
+			continue;
+		}
+		if (sp && o + 2 < sizeof r->diag)
+			r->diag[o++] = ' ';
+		sp = 0;
+		r->diag[o++] = *s;
+	}
+	r->diag[o] = '\0';
+}
+
+/* ---------------------------------------------------------------- text */
+
+const char *bounce_memcasemem(const char *s, size_t n, const char *needle)
+{
+	size_t nl = strlen(needle), i;
+	int c0;
+	if (!nl)
+		return s;
+	if (nl > n)
+		return NULL;
+	c0 = tolower((unsigned char)needle[0]);
+	for (i = 0; i + nl <= n; i++) {
+		if (tolower((unsigned char)s[i]) != c0)
+			continue;
+		if (!strncasecmp(s + i, needle, nl))
+			return s + i;
+	}
+	return NULL;
+}
+
+int bounce_contains(const char *s, const char *needle)
+{
+	return s && bounce_memcasemem(s, strlen(s), needle) != NULL;
+}
+
+static int addr_char(int c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == '-' || c == '+' || c == '=' || c == '/' || c == '\'' ||
+	       c == '!' || c == '%' || c == '#' || c == '$' || c == '&' || c == '*' || c == '?' || c == '^' ||
+	       c == '`' || c == '{' || c == '|' || c == '}' || c == '~' || c >= 0x80;
+}
+
+static int dom_char(int c)
+{
+	return isalnum(c) || c == '.' || c == '-' || c == '_' || c == '[' || c == ']' || c == ':' || c >= 0x80;
+}
+
+int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		size_t a, b;
+		if (s[i] != '@')
+			continue;
+		a = i;
+		while (a > 0 && addr_char((unsigned char)s[a - 1]))
+			a--;
+		if (a > 0 && s[a - 1] == '"') {
+			/* "quoted local"@domain */
+			size_t q = a - 1;
+			while (q > 0 && s[q - 1] != '"' && s[q - 1] != '<' && s[q - 1] != '\n')
+				q--;
+			if (q > 0 && s[q - 1] == '"')
+				a = q - 1;
+		}
+		b = i + 1;
+		while (b < n && dom_char((unsigned char)s[b]))
+			b++;
+		while (b > i + 1 && (s[b - 1] == '.' || s[b - 1] == ':' || s[b - 1] == '-'))
+			b--;
+		if (a == i || b == i + 1)
+			continue;
+		while (a < i && (s[a] == '.' || s[a] == '\'' || s[a] == '/' || s[a] == '='))
+			a++; /* not the start of an address */
+		if (a == i)
+			continue;
+		*start = a;
+		*len = b - a;
+		return 1;
+	}
+	return 0;
+}
+
+enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
+{
+	static const struct {
+		const char *w;
+		enum smtpcodes_stage st;
+	} words[] = {
+		{ "end of data", SMTPCODES_STAGE_EOD },
+		{ "end of message", SMTPCODES_STAGE_EOD },
+		{ "final data", SMTPCODES_STAGE_EOD },
+		{ "after data", SMTPCODES_STAGE_EOD },
+		{ "after end of", SMTPCODES_STAGE_EOD },
+		{ "message data", SMTPCODES_STAGE_EOD },
+		{ ">>> DATA", SMTPCODES_STAGE_DATA },
+		{ "RCPT TO", SMTPCODES_STAGE_RCPT },
+		{ ">>> RCPT", SMTPCODES_STAGE_RCPT },
+		{ "RCPT_TO", SMTPCODES_STAGE_RCPT },
+		{ "for RCPT", SMTPCODES_STAGE_RCPT },
+		{ "MAIL FROM", SMTPCODES_STAGE_MAIL },
+		{ ">>> MAIL", SMTPCODES_STAGE_MAIL },
+		{ "MAIL_FROM", SMTPCODES_STAGE_MAIL },
+		{ "DATA command", SMTPCODES_STAGE_DATA },
+		{ "in reply to DATA", SMTPCODES_STAGE_DATA },
+		{ "after DATA", SMTPCODES_STAGE_DATA },
+		{ "EHLO", SMTPCODES_STAGE_HELO },
+		{ "HELO", SMTPCODES_STAGE_HELO },
+		{ "STARTTLS", SMTPCODES_STAGE_STARTTLS },
+		/* qmail's words for the stage */
+		{ "but my name was rejected", SMTPCODES_STAGE_HELO },
+		{ "but sender was rejected", SMTPCODES_STAGE_MAIL },
+		{ "does not like recipient", SMTPCODES_STAGE_RCPT },
+		{ "failed after I sent the message", SMTPCODES_STAGE_EOD },
+		{ "failed on DATA command", SMTPCODES_STAGE_DATA },
+		{ "initial connection", SMTPCODES_STAGE_CONNECT },
+		{ "refused to talk to me", SMTPCODES_STAGE_CONNECT },
+		{ "not accepting connections", SMTPCODES_STAGE_CONNECT },
+		{ "SMTP greeting", SMTPCODES_STAGE_CONNECT },
+		{ "greeting", SMTPCODES_STAGE_CONNECT },
+		{ "banner", SMTPCODES_STAGE_CONNECT },
+	};
+	size_t i;
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (bounce_memcasemem(s, n, words[i].w))
+			return words[i].st;
+	return SMTPCODES_STAGE_UNKNOWN;
+}
+
+void bounce_set_command(struct bounce_rec *r, enum smtpcodes_stage st)
+{
+	const char *c = "";
+	switch (st) {
+	case SMTPCODES_STAGE_CONNECT: c = "CONN"; break;
+	case SMTPCODES_STAGE_HELO: c = "EHLO"; break;
+	case SMTPCODES_STAGE_STARTTLS: c = "STARTTLS"; break;
+	case SMTPCODES_STAGE_AUTH: c = "AUTH"; break;
+	case SMTPCODES_STAGE_MAIL: c = "MAIL"; break;
+	case SMTPCODES_STAGE_RCPT: c = "RCPT"; break;
+	case SMTPCODES_STAGE_DATA:
+	case SMTPCODES_STAGE_EOD: c = "DATA"; break;
+	case SMTPCODES_STAGE_QUIT: c = "QUIT"; break;
+	default: return;
+	}
+	if (!r->command[0])
+		bounce_rec_set(r->command, sizeof r->command, c, strlen(c));
+}
+
+/* Lines after which the copy of the original message follows. */
+static const char *const orig_markers[] = {
+	"------ This is a copy of the message",
+	"--- Below this line is a copy of the message",
+	"----- Original message -----",
+	"--- Original message follows",
+	"----- Unsent message follows -----",
+	"----- Original message follows",
+	"------ Original message",
+	"Below is a copy of the original message",
+	"Message headers follow",
+	"----- The following is a copy of",
+	"----- Non-delivered information -----",
+	"Original message headers:",
+	"Original Message Headers",
+	"------ Returned message",
+	"--- The header of the original message",
+	"------- Original Message --------",
+	"Content-Type: message/rfc822",
+	"Content-Type: text/rfc822-headers",
+	"----- Message header follows -----",
+	"--- Undelivered message follows ---",
+	"------ A copy of the message",
+	"----- Begin Forwarded Message",
+	"-------- Original Message --------",
+	"\nOriginal Message:",
+	"Original mail as follows:",
+	"Original message follows",
+	"------ Failed message header",
+	"The attachment contains the original mail headers",
+	"----- Original Message -----",
+	"--- Message non-delivered",
+	"------- Message text follows",
+};
+
+void bounce_text_span(const struct bounce_msg *m, const char *start_marker, const char **b, const char **e)
+{
+	const char *t = m->text, *end = m->text + m->textlen, *s;
+	size_t i;
+	if (start_marker) {
+		long at = bounce_needle_at(m, start_marker);
+		if (at >= 0)
+			t = m->text + at;
+		else if (at == -2 && (s = bounce_memcasemem(t, m->textlen, start_marker)) != NULL)
+			t = s;
+	}
+	for (i = 0; i < sizeof orig_markers / sizeof orig_markers[0]; i++) {
+		long at = bounce_needle_at(m, orig_markers[i]);
+		const char *x;
+		if (at == -1)
+			continue;
+		if (at >= 0 && m->text + at > t)
+			x = m->text + at;
+		else /* unknown, or first seen before the start: search on */
+			x = bounce_memcasemem(t, (size_t)(end - t), orig_markers[i]);
+		if (x && x > t && x < end)
+			end = x;
+	}
+	/* the marker's whole line goes: "|------- Message text follows: ---|" */
+	if (end < m->text + m->textlen)
+		while (end > t && end[-1] != '\n')
+			end--;
+	*b = t;
+	*e = end;
+}
+
+static int as_first_word(const char *q, const char *le)
+{
+	static const char *const words[] = { "ERROR_CODE", "Invalid Address", "User unknown", "unknown user",
+	                                     "does not exist", "Mailbox full" };
+	size_t i, n = (size_t)(le - q);
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (bounce_memcasemem(q, n, words[i]))
+			return 1;
+	return 0;
+}
+
+/* Is the line [p, le) a recipient line? Sets the address and where the rest
+ * of the line (the reason on the same line) starts. */
+static int rcpt_line(const char *p, const char *le, size_t *as, size_t *al, const char **rest)
+{
+	const char *q = p;
+	size_t s, n;
+	int angle = 0;
+	while (q < le && (*q == ' ' || *q == '\t' || *q == '*' || *q == '-' || *q == '#' || *q == '"'))
+		q++;
+	if (q < le && *q == '<')
+		angle = 1, q++;
+	if (!bounce_find_addr(q, (size_t)(le - q), &s, &n) || s != 0)
+		return 0;
+	if (memchr(q, ' ', n) || !memchr(q, '.', n))
+		return 0;
+	*as = (size_t)(q - p);
+	*al = n;
+	q += n;
+	if (angle) {
+		if (q >= le || *q != '>')
+			return 0;
+		q++;
+	}
+	if (q < le && *q == '"')
+		q++;
+	while (q < le && *q == ' ')
+		q++;
+	if (q == le) {
+		*rest = q;
+		return 1;
+	}
+	if (*q == ':' || *q == '(' || !strncmp(q, "...", 3) || *q == ',' || *q == '[' || *q == ';') {
+		*rest = q + 1;
+		if (*q == '.')
+			*rest = q + 3;
+		return 1;
+	}
+	/* "addr on Date" (Exchange), "addr: text", "addr - text" */
+	if (!strncmp(q, "on ", 3) || !strncmp(q, "- ", 2)) {
+		*rest = q[0] == 'o' ? le : q + 2;
+		return 1;
+	}
+	/* "addr Invalid Address, ERROR_CODE :550, ..." (Zoho): the address
+	 * first on its line, then words that are plainly an error */
+	if (as_first_word(q, le)) {
+		*rest = q;
+		return 1;
+	}
+	return 0;
+}
+
+int bounce_scan_blocks(const char *b, const char *e, struct bounce_list *l)
+{
+	const char *p = b;
+	struct bounce_rec *cur = NULL;
+	int added = 0, lines = 0;
+
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *le = nl ? nl : e;
+		size_t as, al;
+		const char *rest;
+		const char *q = p;
+		while (q < le && isspace((unsigned char)*q))
+			q++;
+		if (q == le) {
+			if (cur && cur->diag[0])
+				cur = NULL;
+		} else if (rcpt_line(p, le, &as, &al, &rest)) {
+			char addr[BOUNCE_ADDR_MAX];
+			bounce_rec_set(addr, sizeof addr, p + as, al);
+			cur = bounce_list_find(l, addr);
+			if (!cur) {
+				cur = bounce_list_add(l);
+				if (!cur)
+					break;
+				memcpy(cur->recipient, addr, sizeof addr);
+				added++;
+			}
+			lines = 0;
+			if (rest < le)
+				bounce_rec_diag_append(cur, rest, (size_t)(le - rest));
+		} else if (cur && lines < 24) {
+			bounce_rec_diag_append(cur, p, (size_t)(le - p));
+			lines++;
+		}
+		p = nl ? nl + 1 : e;
+	}
+	return added;
+}
+
+/* Appends [b, e) to r's diagnostic text without the MIME part headers and
+ * boundary lines a broken multipart leaves in the prose. */
+static void diag_from_prose(struct bounce_rec *r, const char *b, const char *e)
+{
+	const char *p = b;
+	while (p < e && strlen(r->diag) + 2 < sizeof r->diag) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *le = nl ? nl : e;
+		size_t n = (size_t)(le - p);
+		int mime = (n > 8 && !strncasecmp(p, "Content-", 8)) || (n > 9 && !strncasecmp(p, "boundary=", 9)) ||
+		           (n > 12 && p[0] == '-' && p[1] == '-' && !memchr(p, ' ', n));
+		if (!mime)
+			bounce_rec_diag_append(r, p, n);
+		p = nl ? nl + 1 : e;
+	}
+}
+
+int bounce_fallback(const struct bounce_msg *m, const char *b, const char *e, struct bounce_list *l)
+{
+	const char *v = bounce_hdr(&m->top, "X-Failed-Recipients");
+	int added = 0;
+	if (!v && m->has_orig)
+		v = bounce_hdr(&m->orig, "To");
+	if (!v)
+		v = bounce_hdr(&m->top, "X-Original-To");
+	if (!v) {
+		/* last resort: the first address in the prose that is not the
+		 * sender's nor the bouncing system's own */
+		const char *p = b;
+		const char *to = bounce_hdr(&m->top, "To");
+		size_t s, n;
+		while (p < e && bounce_find_addr(p, (size_t)(e - p), &s, &n)) {
+			char addr[BOUNCE_ADDR_MAX];
+			struct bounce_rec *r;
+			bounce_rec_set(addr, sizeof addr, p + s, n);
+			p += s + n;
+			if (bounce_contains(to, addr) || !strncasecmp(addr, "mailer-daemon", 13) ||
+			    !strncasecmp(addr, "postmaster", 10) || bounce_contains(bounce_hdr(&m->top, "From"), addr))
+				continue;
+			if ((r = bounce_list_add(l)) != NULL) {
+				memcpy(r->recipient, addr, sizeof addr);
+				diag_from_prose(r, b, e);
+				added++;
+			}
+			break;
+		}
+	}
+	while (v && *v) {
+		size_t s, n;
+		struct bounce_rec *r;
+		char addr[BOUNCE_ADDR_MAX];
+		if (!bounce_find_addr(v, strlen(v), &s, &n))
+			break;
+		bounce_rec_set(addr, sizeof addr, v + s, n);
+		if (!bounce_list_find(l, addr) && (r = bounce_list_add(l)) != NULL) {
+			memcpy(r->recipient, addr, sizeof addr);
+			diag_from_prose(r, b, e);
+			added++;
+		}
+		v += s + n;
+	}
+	return added;
+}
+
+int bounce_prose(const struct bounce_msg *m, struct bounce_list *l, const char *start)
+{
+	const char *b, *e;
+	int n;
+	bounce_text_span(m, start, &b, &e);
+	n = bounce_scan_blocks(b, e, l);
+	if (!n)
+		n = bounce_fallback(m, b, e, l);
+	return n;
+}
+
+int bounce_has(const struct bounce_msg *m, const char *needle)
+{
+	size_t n = m->textlen < 8192 ? m->textlen : 8192;
+	long at = bounce_needle_at(m, needle);
+	if (at != -2)
+		return at >= 0 && at < 8192;
+	return bounce_memcasemem(m->text, n, needle) != NULL;
+}
+
+int bounce_hdr_has(const struct bounce_msg *m, const char *name, const char *needle)
+{
+	size_t i;
+	for (i = 0; i < m->top.n; i++)
+		if (!strcasecmp(m->top.v[i].name, name) && bounce_contains(m->top.v[i].value, needle))
+			return 1;
+	return 0;
+}
+
+void bounce_diag_between(const struct bounce_msg *m, const char *from, const char *to, struct bounce_list *l,
+                         size_t first)
+{
+	const char *b, *e, *s, *t;
+	size_t i;
+	bounce_text_span(m, NULL, &b, &e);
+	s = bounce_memcasemem(b, (size_t)(e - b), from);
+	if (!s)
+		return;
+	t = to ? bounce_memcasemem(s, (size_t)(e - s), to) : NULL;
+	if (!t)
+		t = e;
+	for (i = first; i < l->n; i++) {
+		l->v[i].diag[0] = '\0';
+		bounce_rec_diag_append(&l->v[i], s + strlen(from), (size_t)(t - s - (long)strlen(from)));
+	}
+}

@@ -1,0 +1,382 @@
+/*
+ * bounce_verdict.c - a record's verdict: the library's classifier on the
+ * diagnostic text, with what the bounce adds as evidence.
+ *
+ * The text handed to the classifier starts at the SMTP reply inside the
+ * diagnostic (MTAs put their own words before it: "host mx said:"), those
+ * words follow after it so that rules still see them. The DSN's Status is
+ * the enhanced code when the reply gave none (a "550 unknown user" with
+ * Status 5.1.1 is read as "550 5.1.1 unknown user"); Action: delayed makes
+ * the record temporary; a reason a module knows for sure (an auto-reply, a
+ * complaint, a queue that expired) overrides. Hard and advice are then
+ * derived as the library documents (docs/RULES.md) for any reason we set.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bounce/bounce.h"
+
+/* Where the reply starts in s: the first 4xx/5xx code followed by space,
+ * '-' or the end (else the first 2xx), or a bare enhanced code ("#4.4.1"
+ * in qmail's prose); -1 when there is none. */
+static long reply_start(const char *s, size_t n)
+{
+	size_t i;
+	long first2xx = -1;
+	for (i = 0; i + 3 <= n; i++) {
+		int before_ok = i == 0 || s[i - 1] == ' ' || s[i - 1] == ':' || s[i - 1] == '(' || s[i - 1] == '[' ||
+		                s[i - 1] == ';' || s[i - 1] == '<' || s[i - 1] == '"' || s[i - 1] == '=' ||
+		                s[i - 1] == '#' || s[i - 1] == '\'';
+		if (!before_ok || s[i] < '2' || s[i] > '5')
+			continue;
+		if (isdigit((unsigned char)s[i + 1]) && isdigit((unsigned char)s[i + 2]) &&
+		    (i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' ||
+		     (s[i + 3] == ',' && i > 0 && s[i - 1] == ':')) && s[i + 1] <= '5') {
+			if (s[i] >= '4')
+				return (long)i;
+			if (first2xx < 0)
+				first2xx = (long)i;
+			continue;
+		}
+		if (s[i + 1] == '.' && i + 5 <= n && isdigit((unsigned char)s[i + 2])) {
+			struct smtpcodes_enhanced en;
+			size_t j = i + 2;
+			while (j < n && (isdigit((unsigned char)s[j]) || s[j] == '.'))
+				j++;
+			while (j > i && s[j - 1] == '.')
+				j--;
+			if (!smtpcodes_enhanced_parse(s + i, j - i, &en) && (j == n || s[j] == ' ' || s[j] == ')' ||
+			                                                     s[j] == ']' || s[j] == ';')) {
+				if (s[i] >= '4')
+					return (long)i;
+				if (first2xx < 0)
+					first2xx = (long)i;
+			}
+		}
+	}
+	return first2xx;
+}
+
+static int valid_status(const char *s, struct smtpcodes_enhanced *en)
+{
+	return s[0] && !smtpcodes_enhanced_parse(s, strlen(s), en) && en->klass >= 2 && en->klass <= 5;
+}
+
+static enum smtpcodes_action action_for(enum smtpcodes_reason r, enum smtpcodes_class c)
+{
+	switch (r) {
+	case SMTPCODES_REASON_DELIVERED:
+	case SMTPCODES_REASON_FEEDBACK:
+	case SMTPCODES_REASON_VACATION:
+	case SMTPCODES_REASON_SUPPRESSED: return SMTPCODES_ACTION_NONE;
+	case SMTPCODES_REASON_USERUNKNOWN:
+	case SMTPCODES_REASON_HOSTUNKNOWN:
+	case SMTPCODES_REASON_HASMOVED:
+	case SMTPCODES_REASON_NOTACCEPT:
+	case SMTPCODES_REASON_SUSPEND:
+		return c == SMTPCODES_CLASS_PERMANENT ? SMTPCODES_ACTION_SUPPRESS : SMTPCODES_ACTION_RETRY;
+	case SMTPCODES_REASON_MAILBOXFULL:
+	case SMTPCODES_REASON_EXCEEDLIMIT:
+	case SMTPCODES_REASON_NETWORKERROR:
+	case SMTPCODES_REASON_SYSTEMERROR:
+	case SMTPCODES_REASON_SYSTEMFULL:
+	case SMTPCODES_REASON_EXPIRED:
+	case SMTPCODES_REASON_ONHOLD: return SMTPCODES_ACTION_RETRY;
+	case SMTPCODES_REASON_BLOCKED:
+	case SMTPCODES_REASON_BADREPUTATION: return SMTPCODES_ACTION_CHECK_REPUTATION;
+	case SMTPCODES_REASON_AUTHFAILURE:
+	case SMTPCODES_REASON_REQUIREPTR:
+	case SMTPCODES_REASON_SECURITYERROR:
+	case SMTPCODES_REASON_FAILEDSTARTTLS: return SMTPCODES_ACTION_FIX_AUTHENTICATION;
+	case SMTPCODES_REASON_SPEEDING:
+	case SMTPCODES_REASON_TOOMANYCONN: return SMTPCODES_ACTION_SLOW_DOWN;
+	case SMTPCODES_REASON_SPAMDETECTED:
+	case SMTPCODES_REASON_VIRUSDETECTED:
+	case SMTPCODES_REASON_CONTENTERROR:
+	case SMTPCODES_REASON_NOTCOMPLIANTRFC:
+	case SMTPCODES_REASON_MESGTOOBIG: return SMTPCODES_ACTION_FIX_CONTENT;
+	case SMTPCODES_REASON_NORELAYING:
+	case SMTPCODES_REASON_SYNTAXERROR:
+	case SMTPCODES_REASON_MAILERERROR: return SMTPCODES_ACTION_FIX_CONFIGURATION;
+	case SMTPCODES_REASON_REJECTED:
+	case SMTPCODES_REASON_POLICYVIOLATION:
+	case SMTPCODES_REASON_FILTERED: return SMTPCODES_ACTION_CONTACT_POSTMASTER;
+	default:
+		return c == SMTPCODES_CLASS_TEMPORARY ? SMTPCODES_ACTION_RETRY : SMTPCODES_ACTION_INVESTIGATE;
+	}
+}
+
+static void settle(struct smtpcodes_verdict *v)
+{
+	v->hard = v->klass == SMTPCODES_CLASS_PERMANENT &&
+	          (v->reason == SMTPCODES_REASON_USERUNKNOWN || v->reason == SMTPCODES_REASON_HOSTUNKNOWN ||
+	           v->reason == SMTPCODES_REASON_HASMOVED || v->reason == SMTPCODES_REASON_NOTACCEPT);
+	v->action = action_for(v->reason, v->klass);
+}
+
+/* The reason the enhanced code alone gives (classifying "5.1.1" by itself). */
+static enum smtpcodes_reason reason_of_status(struct sc_engine *e, const char *status, int code)
+{
+	char buf[48];
+	struct smtpcodes_reply rr;
+	struct smtpcodes_verdict vv;
+	if (code)
+		snprintf(buf, sizeof buf, "%d %s", code, status);
+	else
+		snprintf(buf, sizeof buf, "%s", status);
+	sc_engine_classify(e, buf, strlen(buf), NULL, &rr, &vv);
+	return vv.reason;
+}
+
+static int generic_enhanced(const struct smtpcodes_enhanced *en)
+{
+	return en->subject == 0 || (en->subject == 7 && en->detail <= 1) || (en->subject == 1 && en->detail == 0) ||
+	       (en->subject == 5 && en->detail == 0) || (en->subject == 3 && en->detail == 0) ||
+	       en->detail >= 900;
+}
+
+/* Enhanced codes that name their reason beyond doubt, whatever the words
+ * around them say (the words are often an MTA's generic "Recipient address
+ * rejected:" prefix). */
+static int decisive(const struct smtpcodes_enhanced *en)
+{
+	static const int codes[][2] = {
+		{ 1, 2 }, { 1, 6 }, { 1, 7 }, { 2, 2 }, { 2, 3 }, { 3, 4 }, { 6, 0 }, { 7, 13 }, { 7, 25 }, { 7, 26 },
+	};
+	size_t i;
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (en->subject == codes[i][0] && en->detail == codes[i][1])
+			return 1;
+	return 0;
+}
+
+/*
+ * What the bouncing MTA says in its own words about why it gave up. These
+ * are not SMTP replies (data/rules.txt classifies those) but the prose of
+ * the bounce itself: qmail's "in the queue too long", dma's "Could not
+ * deliver for the last N seconds", OpenSMTPD's "Envelope expired".
+ */
+static const struct {
+	const char *words;
+	enum smtpcodes_reason reason;
+	int strong; /* beats a reason read from the reply text */
+} mta_words[] = {
+	{ "retry timeout exceeded", SMTPCODES_REASON_EXPIRED, 0 },
+	{ "retry time not reached for any host after a long failure period", SMTPCODES_REASON_EXPIRED, 1 },
+	{ "Could not deliver for the last", SMTPCODES_REASON_EXPIRED, 1 },
+	{ "Envelope expired", SMTPCODES_REASON_EXPIRED, 1 },
+	{ "did not accept our requests to connect", SMTPCODES_REASON_EXPIRED, 1 },
+	{ "Gmail will retry for", SMTPCODES_REASON_EXPIRED, 1 },
+	{ "recipients was aborted after", SMTPCODES_REASON_EXPIRED, 1 },
+	{ "Your message was not delivered within", SMTPCODES_REASON_EXPIRED, 1 },
+	{ "rfc7505", SMTPCODES_REASON_NOTACCEPT, 1 }, /* Gmail on a null MX */
+	{ "DNS Error: ", SMTPCODES_REASON_NETWORKERROR, 1 },
+	{ "Network error on destination MXs", SMTPCODES_REASON_NETWORKERROR, 1 },
+	{ "No MX found for domain", SMTPCODES_REASON_NOTACCEPT, 1 },
+	{ "indicated no SMTP service", SMTPCODES_REASON_NOTACCEPT, 1 },
+	{ "couldn't find a mail exchanger or IP address", SMTPCODES_REASON_NOTACCEPT, 1 },
+	{ "No mx record found for domain", SMTPCODES_REASON_NOTACCEPT, 1 },
+	{ "in the queue too long", SMTPCODES_REASON_EXPIRED, 0 },
+	{ "Message could not be delivered for", SMTPCODES_REASON_EXPIRED, 0 },
+	{ "message still undeliverable", SMTPCODES_REASON_EXPIRED, 0 },
+	{ "message still undelivered after", SMTPCODES_REASON_EXPIRED, 1 },
+	{ "Delivery failed 20 attempts", SMTPCODES_REASON_EXPIRED, 0 },
+	{ "Cannot send message for", SMTPCODES_REASON_EXPIRED, 0 },
+};
+
+/* The remote host an MTA names in its prose: "host mx.example.org[192.0.2.1]
+ * said:", "host mx.example.org [192.0.2.1]:", "while talking to mx.:". */
+static void rhost_from_text(struct bounce_rec *r)
+{
+	const char *d = r->diag, *h;
+	size_t dl = strlen(d), n;
+	h = bounce_memcasemem(d, dl, "host ");
+	while (h) {
+		const char *q = h + 5;
+		n = strcspn(q, "[ :;,()'\"");
+		if (n > 3 && memchr(q, '.', n) && (q[n] == '[' || (q[n] == ' ' && q[n + 1] == '['))) {
+			bounce_rec_set(r->rhost, sizeof r->rhost, q, n);
+			return;
+		}
+		h = bounce_memcasemem(q, dl - (size_t)(q - d), "host ");
+	}
+}
+
+void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct bounce_rec *r)
+{
+	char in[BOUNCE_DIAG_MAX + 64];
+	size_t dl = strlen(r->diag), o = 0;
+	long rs = reply_start(r->diag, dl);
+	struct smtpcodes_context ctx;
+	struct smtpcodes_reply reply;
+	struct smtpcodes_verdict v;
+	struct smtpcodes_enhanced dsn_en;
+	int have_dsn = valid_status(r->status, &dsn_en);
+	enum smtpcodes_stage st;
+
+	(void)m;
+	memset(&ctx, 0, sizeof ctx);
+	if (!r->rhost[0])
+		rhost_from_text(r);
+	for (o = 0; r->diagtype[o]; o++)
+		r->diagtype[o] = (char)toupper((unsigned char)r->diagtype[o]);
+	o = 0;
+	st = bounce_stage_in(r->diag, dl);
+	if (st == SMTPCODES_STAGE_UNKNOWN && r->command[0])
+		st = (enum smtpcodes_stage)smtpcodes_stage_from_text(r->command, strlen(r->command));
+	if ((int)st < 0)
+		st = SMTPCODES_STAGE_UNKNOWN;
+	ctx.stage = st;
+	bounce_set_command(r, st);
+	if (r->rhost[0]) {
+		ctx.remote_host = r->rhost;
+		ctx.remote_host_len = strlen(r->rhost);
+	}
+
+	/* the classifier's input: the reply first, the MTA's words after it */
+	if (rs >= 0) {
+		const char *s = r->diag + rs;
+		size_t sl = dl - (size_t)rs;
+		size_t codelen = (isdigit((unsigned char)s[0]) && s[1] != '.') ? 3 : 0;
+		struct smtpcodes_enhanced tmp;
+		size_t k = codelen + 1;
+		int has_enh = 0;
+		if (codelen) {
+			size_t j = k;
+			while (j < sl && (isdigit((unsigned char)s[j]) || s[j] == '.'))
+				j++;
+			if (j > k && !smtpcodes_enhanced_parse(s + k, j - k, &tmp))
+				has_enh = 1;
+		}
+		if (codelen && !has_enh && have_dsn) {
+			o = (size_t)snprintf(in, sizeof in, "%.3s %s", s, r->status);
+			s += 3;
+			sl -= 3;
+		}
+		if (o + sl >= sizeof in)
+			sl = sizeof in - o - 1;
+		memcpy(in + o, s, sl);
+		if (codelen && o == 0 && sl > 3 && in[3] == ',')
+			in[3] = ' '; /* Zoho's "ERROR_CODE :421, ..." */
+		else if (o && in[o] == ',')
+			in[o] = ' ';
+		o += sl;
+		/* " | " keeps the two apart: "550 User unknown" and "host mx said:"
+		 * must not read as "unknown host" */
+		if (rs > 0 && o + 4 + (size_t)rs < sizeof in) {
+			memcpy(in + o, " | ", 3);
+			o += 3;
+			memcpy(in + o, r->diag, (size_t)rs);
+			o += (size_t)rs;
+		}
+		in[o] = '\0';
+	} else {
+		if (have_dsn)
+			o = (size_t)snprintf(in, sizeof in, "%s ", r->status);
+		snprintf(in + o, sizeof in - o, "%s", r->diag);
+		o = strlen(in);
+	}
+	sc_engine_classify(e, in, o, &ctx, &reply, &v);
+
+	r->finalcode = reply.code;
+	if (!r->finalcode && r->replycode)
+		r->finalcode = r->replycode;
+
+	/* a DSN's generic X.0.0 says less than the reply's own enhanced code */
+	if (have_dsn && dsn_en.subject == 0 && dsn_en.detail == 0 && reply.enhanced.klass == dsn_en.klass &&
+	    (reply.enhanced.subject || reply.enhanced.detail)) {
+		smtpcodes_enhanced_format(&reply.enhanced, r->status, sizeof r->status);
+		dsn_en = reply.enhanced;
+	}
+	/* the status: the DSN's as given (the verdict's class follows the
+	 * reply code), else the reply's enhanced code, else the class */
+	if (have_dsn) {
+		snprintf(r->finalstatus, sizeof r->finalstatus, "%s", r->status);
+	} else if (reply.enhanced.klass) {
+		smtpcodes_enhanced_format(&reply.enhanced, r->finalstatus, sizeof r->finalstatus);
+		have_dsn = valid_status(r->finalstatus, &dsn_en);
+	}
+
+	/* the class: the reply code, else the status, else a bounce is permanent */
+	if (v.klass == SMTPCODES_CLASS_UNKNOWN) {
+		if (have_dsn)
+			v.klass = dsn_en.klass == 4 ? SMTPCODES_CLASS_TEMPORARY :
+			          dsn_en.klass == 2 ? SMTPCODES_CLASS_SUCCESS : SMTPCODES_CLASS_PERMANENT;
+		else
+			v.klass = SMTPCODES_CLASS_PERMANENT;
+	}
+	if (!strcmp(r->action, "delayed"))
+		v.klass = SMTPCODES_CLASS_TEMPORARY;
+	else if (!strcmp(r->action, "delivered") || !strcmp(r->action, "relayed") || !strcmp(r->action, "expanded"))
+		v.klass = SMTPCODES_CLASS_SUCCESS;
+	else if (!strcmp(r->action, "failed") && v.klass == SMTPCODES_CLASS_TEMPORARY && have_dsn &&
+	         dsn_en.klass == 5)
+		v.klass = SMTPCODES_CLASS_PERMANENT;
+	else if (!strcmp(r->action, "failed") && v.klass == SMTPCODES_CLASS_SUCCESS) /* a 2xx quoted in a failure */
+		v.klass = have_dsn && dsn_en.klass == 4 ? SMTPCODES_CLASS_TEMPORARY : SMTPCODES_CLASS_PERMANENT;
+
+	/* a specific status beats a guess from the basic code, and the
+	 * generic words of the text ("Recipient address rejected: ...") */
+	if (have_dsn && !generic_enhanced(&dsn_en) && (v.source != SMTPCODES_EVIDENCE_TEXT || decisive(&dsn_en))) {
+		enum smtpcodes_reason sr = reason_of_status(e, r->status[0] ? r->status : r->finalstatus, 0);
+		if (sr != SMTPCODES_REASON_UNDEFINED)
+			v.reason = sr;
+	}
+	/* "user unknown" words that are a filter's decision: in answer to the
+	 * message itself, from a filtering gateway, or with a status that is
+	 * about the mailbox (X.2.0) or policy (X.7.x) rather than the address */
+	if (v.reason == SMTPCODES_REASON_USERUNKNOWN &&
+	    (st == SMTPCODES_STAGE_DATA || st == SMTPCODES_STAGE_EOD ||
+	     (r->appliance && !(have_dsn && dsn_en.subject == 1 && dsn_en.detail == 1)) ||
+	     (have_dsn && dsn_en.subject == 2 && dsn_en.detail == 0) ||
+	     (have_dsn && dsn_en.subject == 7)))
+		v.reason = SMTPCODES_REASON_FILTERED;
+	/* refused before any command of ours: the sending host is blocked */
+	if ((st == SMTPCODES_STAGE_CONNECT || st == SMTPCODES_STAGE_HELO) && v.klass != SMTPCODES_CLASS_SUCCESS &&
+	    (v.reason == SMTPCODES_REASON_UNDEFINED || v.reason == SMTPCODES_REASON_REJECTED ||
+	     v.reason == SMTPCODES_REASON_SYSTEMERROR || v.reason == SMTPCODES_REASON_SYNTAXERROR ||
+	     v.reason == SMTPCODES_REASON_NOTACCEPT || v.reason == SMTPCODES_REASON_ONHOLD))
+		v.reason = SMTPCODES_REASON_BLOCKED;
+	if (v.klass == SMTPCODES_CLASS_SUCCESS)
+		v.reason = SMTPCODES_REASON_DELIVERED;
+	if (r->reason_hint < 0) {
+		int weak = v.source == SMTPCODES_EVIDENCE_NONE || v.source == SMTPCODES_EVIDENCE_CODE ||
+		           v.reason == SMTPCODES_REASON_UNDEFINED;
+		size_t i;
+		for (i = 0; i < sizeof mta_words / sizeof mta_words[0]; i++)
+			if ((weak || mta_words[i].strong) && bounce_memcasemem(r->diag, dl, mta_words[i].words)) {
+				r->reason_hint = (int)mta_words[i].reason;
+				break;
+			}
+	}
+	/* a delay notice, or a temporary failure the MTA gave up on, with no
+	 * more specific reason than a timeout: the message expired */
+	if (r->reason_hint < 0 &&
+	    (v.reason == SMTPCODES_REASON_UNDEFINED ||
+	     (v.reason == SMTPCODES_REASON_NETWORKERROR && bounce_memcasemem(r->diag, dl, "timed out"))) &&
+	    (!strcmp(r->action, "delayed") || (!strcmp(r->action, "failed") && have_dsn && dsn_en.klass == 4)))
+		r->reason_hint = SMTPCODES_REASON_EXPIRED;
+	if (r->reason_hint >= 0)
+		v.reason = (enum smtpcodes_reason)r->reason_hint;
+
+	/* Exim gave up retrying a temporary trouble and names no code: the
+	 * trouble was temporary */
+	if (!r->finalstatus[0] && !reply.code && v.reason == SMTPCODES_REASON_EXPIRED &&
+	    (bounce_memcasemem(r->diag, dl, "retry timeout exceeded") ||
+	     bounce_memcasemem(r->diag, dl, "failing for a long time")))
+		v.klass = SMTPCODES_CLASS_TEMPORARY;
+	if (!r->finalstatus[0]) {
+		int k = v.klass == SMTPCODES_CLASS_TEMPORARY ? 4 : v.klass == SMTPCODES_CLASS_SUCCESS ? 2 : 5;
+		if (v.reason == SMTPCODES_REASON_FEEDBACK || v.reason == SMTPCODES_REASON_VACATION)
+			k = 0;
+		if (k)
+			snprintf(r->finalstatus, sizeof r->finalstatus, "%d.0.0", k);
+	}
+	if (v.reason == SMTPCODES_REASON_FEEDBACK || v.reason == SMTPCODES_REASON_VACATION)
+		v.klass = SMTPCODES_CLASS_UNKNOWN;
+	settle(&v);
+	r->v = v;
+}

@@ -1,0 +1,750 @@
+/*
+ * cmd_bounces.c - `smtpcodes bounces`: bounce e-mails to one record per
+ * failed recipient.
+ *
+ * Inputs are message files, folders (a Maildir's cur/ and new/, or any
+ * folder of files, read in name order, recursively), mbox files (recognised
+ * by their first "From " line) and standard input; LF, CRLF and CR line ends
+ * alike. Each message goes through src/bounce/ (bounce_read()) and its
+ * records come out in the order the message gives them: TSV by default, JSON
+ * lines with --json using sisimai's field names plus ours (class, advice,
+ * provider, blocklist). --suppressions FILE writes the hard-bounced
+ * addresses as CSV. A file that is not a message is named on stderr and
+ * skipped; the run goes on.
+ *
+ * The files are read by --jobs worker threads (one per CPU by default), each
+ * into its own output buffer; the main thread writes the buffers in input
+ * order, so the output does not depend on the number of threads. Big files
+ * (a large mbox) are mapped rather than read.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounce/bounce.h"
+#include "cli/cli.h"
+#include "common/engine.h"
+#include "common/out.h"
+#include "common/util.h"
+
+#define BOUNCES_MAX_FILE (128u * 1024 * 1024) /* read into memory (stdin, pipes) */
+#define BOUNCES_MMAP_MIN (4u * 1024 * 1024)    /* larger regular files are mapped */
+
+static void help(FILE *f)
+{
+	fputs("usage: smtpcodes bounces [--json] [--header] [--delivered] [--vacation]\n"
+	      "                         [--suppressions FILE] [--campaign-header NAME]\n"
+	      "                         [--rules FILE]... [--jobs N] [FILE|DIR|MBOX|-]...\n\n"
+	      "Reads bounce e-mails (RFC 3464 reports, ARF complaints and Microsoft JMRP,\n"
+	      "auto-replies, and the own formats of Postfix, Exim, Sendmail, qmail, Courier,\n"
+	      "Exchange/Office 365, Gmail, Google Groups, Yahoo, Outlook.com, Domino/Notes,\n"
+	      "GroupWise, Mimecast, Amazon SES (mail and JSON), OpenSMTPD, DragonFly, Zoho,\n"
+	      "1&1/IONOS, au/KDDI, IMail, Oracle Messaging Server, McAfee, m-FILTER,\n"
+	      "MailFoundry, Active!hunter, SurfControl, MX Logic, Trend Micro) and writes one\n"
+	      "record per failed recipient, in the order each message gives them.\n"
+	      "Arguments are message files, folders (Maildir cur/ new/, or any folder), mbox\n"
+	      "files, or '-' for standard input (the default).\n\n"
+	      "  --json                JSON lines with sisimai's field names: origin, recipient,\n"
+	      "                        addresser, reason, deliverystatus, replycode,\n"
+	      "                        diagnosticcode, diagnostictype, action, hardbounce,\n"
+	      "                        smtpcommand, rhost, lhost, destination, senderdomain,\n"
+	      "                        messageid, subject, listid, timestamp, feedbacktype;\n"
+	      "                        and class, advice, provider, blocklist, module (the\n"
+	      "                        format module that read the message)\n"
+	      "  --header              TSV: print a header line first\n"
+	      "  --delivered           also records of successful deliveries\n"
+	      "  --vacation            also auto-replies (RFC 3834), reason vacation\n"
+	      "  --suppressions FILE   write hard-bounced recipients as CSV:\n"
+	      "                        address,reason,code,last_seen\n"
+	      "  --campaign-header H   a header of the original message that carries a\n"
+	      "                        campaign id (field \"campaign\")\n"
+	      "  --rules FILE          extra classification rules (docs/RULES.md)\n"
+	      "  --jobs N              read N files at a time (default: one per CPU); the\n"
+	      "                        output order is the input order all the same\n\n"
+	      "TSV columns: origin recipient addresser timestamp reason deliverystatus\n"
+	      "replycode class hardbounce advice provider blocklist smtpcommand rhost\n"
+	      "diagnosticcode\n"
+	      "Exit: 0 done, 64 usage, 65 bad rules or an input that is not mail, 66 an\n"
+	      "input could not be opened, 74 read or write error.\n",
+	      f);
+}
+
+struct supp {
+	char *addr;
+	char reason[24];
+	char code[16];
+	time_t when;
+};
+
+/* One input: a file (message or mbox), or standard input. */
+struct job {
+	char *path;
+	char *out;              /* its records, written in input order */
+	size_t outlen;
+	struct supp *supp;      /* its hard bounces */
+	size_t nsupp, capsupp;
+	int rc;                 /* EX_* of a failure, 0 */
+	unsigned long skipped;
+	int done;
+};
+
+struct run {
+	struct smtpcodes_classifier *cl; /* shared, read-only */
+	struct bounce_opts bo;
+	int json;
+	const char *campaign;
+	struct job *jobs;
+	size_t njobs, capjobs;
+	/* the work queue: next job to take, first job not yet written */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t next, written;
+	int rc;
+};
+
+/* What one worker thread works with for one job. */
+struct ctx {
+	const struct run *run;
+	struct sc_engine *eng;
+	struct sc_out out;
+	struct job *job;
+};
+
+#define BOUNCES_WINDOW 256 /* jobs a worker may run ahead of the writer */
+
+static const char *domain_of(const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	return at ? at + 1 : "";
+}
+
+/* "<id@host>" -> "id@host" into dst */
+static const char *strip_angle(const char *s, char *dst, size_t cap)
+{
+	size_t n;
+	dst[0] = '\0';
+	if (!s)
+		return dst;
+	while (*s == ' ' || *s == '<')
+		s++;
+	n = strcspn(s, "> \t");
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return dst;
+}
+
+static void addresser_of(const struct bounce_msg *m, const struct bounce_list *l, char *dst, size_t cap)
+{
+	/* what a module knew, the original's From or Return-Path, and last
+	 * the bounce's own recipient (a bounce goes back to the sender) */
+	const char *cands[4];
+	size_t i, s, n;
+	cands[0] = l->addresser[0] ? l->addresser : NULL;
+	cands[1] = m->has_orig ? bounce_hdr(&m->orig, "From") : NULL;
+	cands[2] = m->has_orig ? bounce_hdr(&m->orig, "Return-Path") : NULL;
+	cands[3] = bounce_hdr(&m->top, "To");
+	dst[0] = '\0';
+	for (i = 0; i < 4; i++) {
+		if (cands[i] && bounce_find_addr(cands[i], strlen(cands[i]), &s, &n)) {
+			bounce_rec_set(dst, cap, cands[i] + s, n);
+			return;
+		}
+	}
+}
+
+static const char *action_name(const struct bounce_rec *r)
+{
+	if (r->v.reason == SMTPCODES_REASON_FEEDBACK || r->v.reason == SMTPCODES_REASON_VACATION)
+		return "";
+	if (r->action[0] && strcmp(r->action, "failed") && strcmp(r->action, "delayed"))
+		return r->action;
+	switch (r->v.klass) {
+	case SMTPCODES_CLASS_SUCCESS: return "delivered";
+	case SMTPCODES_CLASS_TEMPORARY: return "delayed";
+	default: return "failed";
+	}
+}
+
+static void json_field(struct sc_out *o, const char *name, const char *v)
+{
+	sc_out_str(o, ",\"");
+	sc_out_str(o, name);
+	sc_out_str(o, "\":");
+	sc_out_json_cstr(o, v ? v : "");
+}
+
+static void tsv_field(struct sc_out *o, const char *v, int last)
+{
+	sc_out_tsv(o, v && *v ? v : "-", v && *v ? strlen(v) : 1);
+	sc_out_char(o, last ? '\n' : '\t');
+}
+
+static void emit(struct ctx *c, const struct bounce_msg *m, const struct bounce_list *l, const struct bounce_rec *r)
+{
+	const struct run *run = c->run;
+	struct sc_out *o = &c->out;
+	char addresser[BOUNCE_ADDR_MAX], mid[BOUNCE_FIELD_MAX], code[16] = "", ts[32];
+	const char *subject = l->subject[0] ? l->subject : m->has_orig ? bounce_hdr(&m->orig, "Subject") : NULL;
+	const char *listid = m->has_orig ? bounce_hdr(&m->orig, "List-Id") : NULL;
+	char lid[BOUNCE_FIELD_MAX];
+	const char *msgid = l->messageid[0] ? l->messageid : m->has_orig ? bounce_hdr(&m->orig, "Message-ID") : NULL;
+	const char *status = r->finalstatus;
+
+	addresser_of(m, l, addresser, sizeof addresser);
+	if (listid && strchr(listid, '<')) /* RFC 2919: the id is in <> */
+		listid = strip_angle(strchr(listid, '<'), lid, sizeof lid);
+	strip_angle(msgid, mid, sizeof mid);
+	if (r->finalcode)
+		snprintf(code, sizeof code, "%d", r->finalcode);
+	snprintf(ts, sizeof ts, "%lld", (long long)r->time);
+	if (run->json) {
+		sc_out_str(o, "{\"origin\":");
+		sc_out_json_cstr(o, m->origin);
+		json_field(o, "recipient", r->recipient);
+		json_field(o, "addresser", addresser);
+		json_field(o, "reason", smtpcodes_reason_name(r->v.reason));
+		json_field(o, "deliverystatus", status);
+		sc_out_str(o, ",\"replycode\":");
+		if (r->finalcode)
+			sc_out_int(o, r->finalcode);
+		else
+			sc_out_str(o, "null");
+		json_field(o, "diagnosticcode", r->diag);
+		json_field(o, "diagnostictype", r->diagtype[0] ? r->diagtype : r->diag[0] ? "SMTP" : "");
+		json_field(o, "action", action_name(r));
+		sc_out_str(o, r->v.hard ? ",\"hardbounce\":1" : ",\"hardbounce\":0");
+		json_field(o, "smtpcommand", r->command);
+		json_field(o, "rhost", r->rhost);
+		json_field(o, "lhost", r->lhost);
+		json_field(o, "destination", domain_of(r->recipient));
+		json_field(o, "senderdomain", domain_of(addresser));
+		json_field(o, "messageid", mid);
+		json_field(o, "subject", subject);
+		json_field(o, "listid", listid);
+		sc_out_str(o, ",\"timestamp\":");
+		sc_out_int(o, (long long)r->time);
+		json_field(o, "feedbacktype", r->feedbacktype);
+		if (run->campaign)
+			json_field(o, "campaign", m->has_orig ? bounce_hdr(&m->orig, run->campaign) : NULL);
+		json_field(o, "class", smtpcodes_class_name(r->v.klass));
+		json_field(o, "advice", smtpcodes_action_name(r->v.action));
+		sc_out_str(o, ",\"provider\":");
+		sc_out_json_cstr(o, r->v.provider);
+		sc_out_str(o, ",\"blocklist\":");
+		sc_out_json_cstr(o, r->v.blocklist);
+		json_field(o, "module", l->module);
+		sc_out_str(o, "}\n");
+	} else {
+		tsv_field(o, m->origin, 0);
+		tsv_field(o, r->recipient, 0);
+		tsv_field(o, addresser, 0);
+		tsv_field(o, ts, 0);
+		tsv_field(o, smtpcodes_reason_name(r->v.reason), 0);
+		tsv_field(o, status, 0);
+		tsv_field(o, code, 0);
+		tsv_field(o, smtpcodes_class_name(r->v.klass), 0);
+		tsv_field(o, r->v.hard ? "1" : "0", 0);
+		tsv_field(o, smtpcodes_action_name(r->v.action), 0);
+		tsv_field(o, r->v.provider, 0);
+		tsv_field(o, r->v.blocklist, 0);
+		tsv_field(o, r->command, 0);
+		tsv_field(o, r->rhost, 0);
+		tsv_field(o, r->diag, 1);
+	}
+	if (r->v.hard) {
+		struct job *j = c->job;
+		struct supp *s;
+		if (j->nsupp == j->capsupp) {
+			j->capsupp = j->capsupp ? j->capsupp * 2 : 16;
+			j->supp = xrealloc(j->supp, j->capsupp * sizeof *j->supp);
+		}
+		s = &j->supp[j->nsupp++];
+		s->addr = xstrdup(r->recipient);
+		snprintf(s->reason, sizeof s->reason, "%s", smtpcodes_reason_name(r->v.reason));
+		snprintf(s->code, sizeof s->code, "%s", status[0] ? status : code);
+		s->when = r->time;
+	}
+}
+
+/* CRLF and lone CR become LF, in place; returns the new length. */
+static size_t normalize_eol(char *b, size_t n)
+{
+	size_t i, o = 0;
+	if (!memchr(b, '\r', n))
+		return n;
+	for (i = 0; i < n; i++) {
+		if (b[i] == '\r') {
+			if (i + 1 < n && b[i + 1] == '\n')
+				continue;
+			b[o++] = '\n';
+		} else {
+			b[o++] = b[i];
+		}
+	}
+	b[o] = '\0';
+	return o;
+}
+
+static void one_message(struct ctx *c, const char *origin, const char *buf, size_t len)
+{
+	struct bounce_msg m;
+	struct bounce_list l;
+	size_t i;
+	if (bounce_read(c->eng, &c->run->bo, origin, buf, len, &m, &l)) {
+		sc_warn("bounces: %s: not a mail message, skipped", origin);
+		c->job->skipped++;
+		bounce_msg_free(&m);
+		bounce_list_free(&l);
+		return;
+	}
+	if (l.truncated)
+		sc_warn("bounces: %s: more than %d recipients in one message, the rest left out", origin,
+		        BOUNCE_MAX_RCPTS);
+	for (i = 0; i < l.n; i++)
+		emit(c, &m, &l, &l.v[i]);
+	bounce_msg_free(&m);
+	bounce_list_free(&l);
+}
+
+/* An mbox: messages start at lines "From " (after a blank line, or at the
+ * very start); the "From " line itself is not part of the message. Line
+ * ends may still be CRLF here: each message is copied and normalised on its
+ * own, so a mapped mbox of any size costs one message of memory. */
+static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
+{
+	const char *p = buf, *e = buf + len;
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *start = nl ? nl + 1 : e, *f = start;
+		while ((f = memchr(f, '\n', (size_t)(e - f))) != NULL) {
+			if (f + 6 <= e && !memcmp(f + 1, "From ", 5) && f > start &&
+			    (f[-1] == '\n' || (f[-1] == '\r' && f - 1 > start && f[-2] == '\n')))
+				break;
+			f++;
+		}
+		f = f ? f + 1 : e;
+		if (f > start) {
+			size_t n = (size_t)(f - start);
+			if (memchr(start, '\r', n)) {
+				char *copy = xmalloc(n + 1);
+				memcpy(copy, start, n);
+				copy[n] = '\0';
+				one_message(c, origin, copy, normalize_eol(copy, n));
+				free(copy);
+			} else {
+				one_message(c, origin, start, n);
+			}
+		}
+		p = f;
+	}
+}
+
+/* Reads a whole regular file at its size, else through sc_read_file();
+ * files of BOUNCES_MMAP_MIN and more (a big mbox) are mapped privately
+ * instead (*mapped set), with no size limit: pages are only copied where the
+ * line ends are rewritten. */
+static int read_input(const char *path, char **data, size_t *len, int *mapped, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+	size_t got = 0;
+	char *buf;
+	*mapped = 0;
+	if (!strcmp(path, "-"))
+		return sc_read_file(path, BOUNCES_MAX_FILE, data, len, err, errlen);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sc_read_file(path, BOUNCES_MAX_FILE, data, len, err, errlen);
+	}
+	if ((unsigned long long)st.st_size >= BOUNCES_MMAP_MIN && (unsigned long long)st.st_size < SIZE_MAX) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (p == MAP_FAILED) {
+			snprintf(err, errlen, "%s: cannot map: %s", path, strerror(errno));
+			return EX_IOERR;
+		}
+		*data = p;
+		*len = (size_t)st.st_size;
+		*mapped = 1;
+		return 0;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0) {
+				snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+				free(buf);
+				close(fd);
+				return EX_IOERR;
+			}
+			break;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+static void one_file(struct ctx *c, const char *path)
+{
+	char *buf;
+	size_t len, maplen;
+	char err[1024];
+	int mapped;
+	int rc = read_input(path, &buf, &len, &mapped, err, sizeof err);
+	if (rc) {
+		sc_warn("bounces: %s", err);
+		c->job->rc = rc;
+		return;
+	}
+	maplen = len;
+	if (len >= 5 && !memcmp(buf, "From ", 5)) {
+		mbox(c, path, buf, len);
+	} else if ((len = normalize_eol(buf, len)) == 0 || memchr(buf, ':', len < 4096 ? len : 4096) == NULL) {
+		sc_warn("bounces: %s: not a mail message, skipped", path);
+		c->job->skipped++;
+	} else {
+		one_message(c, path, buf, len);
+	}
+	if (mapped)
+		munmap(buf, maplen);
+	else
+		free(buf);
+}
+
+static void add_job(struct run *run, const char *path)
+{
+	if (run->njobs == run->capjobs) {
+		run->capjobs = run->capjobs ? run->capjobs * 2 : 256;
+		run->jobs = xrealloc(run->jobs, run->capjobs * sizeof *run->jobs);
+	}
+	memset(&run->jobs[run->njobs], 0, sizeof run->jobs[0]);
+	run->jobs[run->njobs++].path = xstrdup(path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collects the files under path (a file, "-", or a folder read in name
+ * order, recursively; a Maildir's tmp/ is left out). */
+static void collect(struct run *run, const char *path, int depth)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int has_cur = 0;
+
+	if (!strcmp(path, "-") || (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))) {
+		add_job(run, path);
+		return;
+	}
+	if (depth == 0 && stat(path, &st)) {
+		add_job(run, path); /* its worker reports it */
+		return;
+	}
+	if (depth > 16 || !(d = opendir(path))) {
+		sc_warn("bounces: %s: cannot read folder", path);
+		if (!run->rc)
+			run->rc = EX_NOINPUT;
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!strcmp(de->d_name, "cur"))
+			has_cur = 1;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = xrealloc(names, cap * sizeof *names);
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_str);
+	for (i = 0; i < n; i++) {
+		size_t pl = strlen(path) + strlen(names[i]) + 2;
+		char *full = xmalloc(pl);
+		snprintf(full, pl, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
+		/* a Maildir's tmp/ holds deliveries still being written */
+		if (!(has_cur && !strcmp(names[i], "tmp")))
+			collect(run, full, depth + 1);
+		free(full);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Runs one job into its own output buffer. */
+static void run_job(struct run *run, struct sc_engine *eng, struct job *j)
+{
+	struct ctx c;
+	FILE *mem = open_memstream(&j->out, &j->outlen);
+	if (!mem) {
+		j->rc = EX_OSERR;
+		return;
+	}
+	c.run = run;
+	c.eng = eng;
+	c.job = j;
+	sc_out_init(&c.out, mem);
+	one_file(&c, j->path);
+	sc_out_free(&c.out);
+	if (c.out.error && !j->rc)
+		j->rc = EX_IOERR;
+	fclose(mem);
+}
+
+static void *worker(void *arg)
+{
+	struct run *run = arg;
+	struct sc_engine eng;
+	eng.cl = run->cl;
+	if (smtpcodes_scratch_new(run->cl, &eng.scratch))
+		return NULL;
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&run->mu);
+		while (run->next < run->njobs && run->next >= run->written + BOUNCES_WINDOW)
+			pthread_cond_wait(&run->cv, &run->mu);
+		if (run->next >= run->njobs) {
+			pthread_mutex_unlock(&run->mu);
+			break;
+		}
+		i = run->next++;
+		pthread_mutex_unlock(&run->mu);
+		run_job(run, &eng, &run->jobs[i]);
+		pthread_mutex_lock(&run->mu);
+		run->jobs[i].done = 1;
+		pthread_cond_broadcast(&run->cv);
+		pthread_mutex_unlock(&run->mu);
+	}
+	smtpcodes_scratch_free(eng.scratch);
+	bounce_needles_thread_done();
+	return NULL;
+}
+
+static int cmp_supp(const void *a, const void *b)
+{
+	const struct supp *x = a, *y = b;
+	int c = strcasecmp(x->addr, y->addr);
+	if (c)
+		return c;
+	return x->when < y->when ? -1 : x->when > y->when;
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+}
+
+static int write_suppressions(struct supp *supp, size_t nsupp, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	size_t i;
+	if (!f) {
+		sc_warn("bounces: %s: cannot write", path);
+		return EX_CANTCREAT;
+	}
+	if (nsupp)
+		qsort(supp, nsupp, sizeof *supp, cmp_supp);
+	fputs("address,reason,code,last_seen\n", f);
+	for (i = 0; i < nsupp; i++) {
+		char when[32] = "";
+		struct tm tm;
+		if (i + 1 < nsupp && !strcasecmp(supp[i].addr, supp[i + 1].addr))
+			continue; /* the latest record of an address wins */
+		if (supp[i].when && gmtime_r(&supp[i].when, &tm))
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		csv_field(f, supp[i].addr);
+		fputc(',', f);
+		csv_field(f, supp[i].reason);
+		fputc(',', f);
+		csv_field(f, supp[i].code);
+		fputc(',', f);
+		fputs(when, f);
+		fputc('\n', f);
+	}
+	if (fclose(f)) {
+		sc_warn("bounces: %s: write error", path);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+static int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 16 ? 16 : (int)n;
+}
+
+int cmd_bounces(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "header", no_argument, NULL, 'H' },
+		{ "delivered", no_argument, NULL, 'd' },
+		{ "vacation", no_argument, NULL, 'v' },
+		{ "suppressions", required_argument, NULL, 's' },
+		{ "campaign-header", required_argument, NULL, 'c' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "jobs", required_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run run;
+	struct sc_engine eng;
+	char **rules = xcalloc((size_t)argc, sizeof *rules);
+	size_t nrules = 0, i, nsupp = 0, capsupp = 0;
+	struct supp *supp = NULL;
+	const char *supfile = NULL;
+	int header = 0, c, rc, njobs = default_jobs(), nthreads, werr = 0;
+	unsigned long skipped = 0;
+	pthread_t *th;
+
+	memset(&run, 0, sizeof run);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jHdvs:c:r:J:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': run.json = 1; break;
+		case 'H': header = 1; break;
+		case 'd': run.bo.delivered = 1; break;
+		case 'v': run.bo.vacation = 1; break;
+		case 's': supfile = optarg; break;
+		case 'c': run.campaign = optarg; break;
+		case 'r': rules[nrules++] = optarg; break;
+		case 'J':
+			njobs = atoi(optarg);
+			if (njobs < 1 || njobs > 256) {
+				sc_warn("bounces: --jobs wants a number from 1 to 256");
+				free(rules);
+				return EX_USAGE;
+			}
+			break;
+		case 'h': help(stdout); free(rules); return 0;
+		default: help(stderr); free(rules); return EX_USAGE;
+		}
+	}
+	rc = sc_engine_open(&eng, rules, nrules);
+	free(rules);
+	if (rc)
+		return rc;
+	run.cl = eng.cl;
+	bounce_mime_init();
+	pthread_mutex_init(&run.mu, NULL);
+	pthread_cond_init(&run.cv, NULL);
+	if (optind >= argc)
+		collect(&run, "-", 0);
+	for (c = optind; c < argc; c++)
+		collect(&run, argv[c], 0);
+
+	if (header && !run.json)
+		fputs("origin\trecipient\taddresser\ttimestamp\treason\tdeliverystatus\treplycode\tclass\t"
+		      "hardbounce\tadvice\tprovider\tblocklist\tsmtpcommand\trhost\tdiagnosticcode\n",
+		      stdout);
+	nthreads = (size_t)njobs > run.njobs ? (int)run.njobs : njobs;
+	th = xcalloc(nthreads ? (size_t)nthreads : 1, sizeof *th);
+	for (c = 0; c < nthreads; c++)
+		if (pthread_create(&th[c], NULL, worker, &run)) {
+			nthreads = c;
+			break;
+		}
+	if (!nthreads && run.njobs) {
+		/* no thread could start: do the work here */
+		struct sc_engine *e = &eng;
+		for (i = 0; i < run.njobs; i++) {
+			run_job(&run, e, &run.jobs[i]);
+			run.jobs[i].done = 1;
+		}
+	}
+	/* write each job's records in input order as soon as it is done */
+	for (i = 0; i < run.njobs; i++) {
+		struct job *j = &run.jobs[i];
+		pthread_mutex_lock(&run.mu);
+		while (!j->done)
+			pthread_cond_wait(&run.cv, &run.mu);
+		pthread_mutex_unlock(&run.mu);
+		if (j->outlen && fwrite(j->out, 1, j->outlen, stdout) != j->outlen)
+			werr = 1;
+		free(j->out);
+		j->out = NULL;
+		if (j->rc && !run.rc)
+			run.rc = j->rc;
+		skipped += j->skipped;
+		if (j->nsupp) {
+			if (nsupp + j->nsupp > capsupp) {
+				capsupp = (nsupp + j->nsupp) * 2;
+				supp = xrealloc(supp, capsupp * sizeof *supp);
+			}
+			memcpy(supp + nsupp, j->supp, j->nsupp * sizeof *supp);
+			nsupp += j->nsupp;
+		}
+		free(j->supp);
+		free(j->path);
+		pthread_mutex_lock(&run.mu);
+		run.written = i + 1;
+		pthread_cond_broadcast(&run.cv);
+		pthread_mutex_unlock(&run.mu);
+	}
+	for (c = 0; c < nthreads; c++)
+		pthread_join(th[c], NULL);
+	free(th);
+	free(run.jobs);
+	if (fflush(stdout) || werr) {
+		sc_warn("bounces: write error on standard output");
+		run.rc = EX_IOERR;
+	}
+	if (supfile) {
+		int src = write_suppressions(supp, nsupp, supfile);
+		if (src && !run.rc)
+			run.rc = src;
+	}
+	for (i = 0; i < nsupp; i++)
+		free(supp[i].addr);
+	free(supp);
+	pthread_cond_destroy(&run.cv);
+	pthread_mutex_destroy(&run.mu);
+	bounce_mime_shutdown();
+	sc_engine_close(&eng);
+	if (!run.rc && skipped)
+		run.rc = EX_DATAERR;
+	return run.rc;
+}

@@ -1,0 +1,47 @@
+#!/bin/bash
+# bounce_large.sh - a bounce that carries a 20 MB attachment (base64) and a
+# 20 MB text/plain part is read in well under three seconds, and its record is
+# still right: the reader never decodes attachment-sized parts nor runs
+# patterns over them. Also: 2000 messages in one mbox.
+set -eu
+: "${SMTPCODES:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+f=$tmp/large.eml
+{
+	printf 'From: MAILER-DAEMON@big.example.net\nTo: sender@example.com\n'
+	printf 'Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+	printf -- '--B\nContent-Type: text/plain\n\nThis is the mail system at host big.example.net.\n\n'
+	printf '<big@example.org>: host mx.example.org[192.0.2.1] said: 552 5.3.4 Message\n'
+	printf '    size exceeds fixed limit (in reply to end of DATA command)\n\n'
+	printf -- '--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; big.example.net\n\n'
+	printf 'Final-Recipient: rfc822; big@example.org\nAction: failed\nStatus: 5.3.4\n'
+	printf 'Diagnostic-Code: smtp; 552 5.3.4 Message size exceeds fixed limit\n\n'
+	printf -- '--B\nContent-Type: message/rfc822\n\nFrom: sender@example.com\nTo: big@example.org\n'
+	printf 'Subject: video\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="C"\n\n'
+	printf -- '--C\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n'
+	head -c 15000000 /dev/urandom | base64 -w 76
+	printf -- '--C\nContent-Type: text/plain\n\n'
+	yes 'user unknown 550 5.1.1 mailbox full blocked spamhaus no such user here' | head -c 20000000
+	printf '\n--C--\n\n--B--\n'
+} >"$f"
+start=$(date +%s%N)
+out=$("$SMTPCODES" bounces --json "$f")
+ms=$((($(date +%s%N) - start) / 1000000))
+echo "$out"
+echo "took ${ms} ms for $(stat -c %s "$f") bytes"
+grep -q '"recipient":"big@example.org","addresser":"sender@example.com","reason":"mesgtoobig"' <<<"$out"
+[ "$(grep -c . <<<"$out")" = 1 ]
+[ "$ms" -lt 3000 ]
+
+# many messages in one mbox, CRLF line ends
+m=$tmp/many.mbox
+for i in $(seq 1 2000); do
+	printf 'From MAILER-DAEMON Tue Mar 18 08:00:00 2025\r\nFrom: MAILER-DAEMON@a.example.net\r\n'
+	printf 'Subject: failure notice\r\n\r\nHi. This is the qmail-send program at a.example.net.\r\n\r\n'
+	printf '<u%d@a.example.net>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n\r\n' "$i"
+done >"$m"
+n=$("$SMTPCODES" bounces "$m" | grep -c userunknown)
+echo "mbox: $n records"
+[ "$n" = 2000 ]

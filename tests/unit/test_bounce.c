@@ -1,0 +1,245 @@
+/*
+ * test_bounce.c - the pieces of the bounce reader that do not depend on the
+ * wording of rules: finding addresses, the SMTP stage an MTA names, RFC 3464
+ * field groups in any order (and without blank lines between them), the
+ * recipient-line reader of the format modules, and a whole message read
+ * end to end with its records in the message's order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bounce/bounce.h"
+#include "common/engine.h"
+
+static void check_str(const char *what, const char *got, const char *want)
+{
+	if (strcmp(got, want)) {
+		print_error("%s: got \"%s\", want \"%s\"\n", what, got, want);
+		fail();
+	}
+}
+
+static void test_find_addr(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "<kim@example.org>: host said", "kim@example.org" },
+		{ "rfc822; Kim.Lee+tag@sub.example.co.uk", "Kim.Lee+tag@sub.example.co.uk" },
+		{ "   user@example.com.", "user@example.com" },
+		{ "mailto:a_b@example.net>", "a_b@example.net" },
+		{ "no address here", "" },
+		{ "@example.com alone", "" },
+	};
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t s, n;
+		char got[256] = "";
+		if (bounce_find_addr(cases[i].in, strlen(cases[i].in), &s, &n))
+			snprintf(got, sizeof got, "%.*s", (int)n, cases[i].in + s);
+		check_str(cases[i].in, got, cases[i].want);
+	}
+}
+
+static void test_stage(void **state)
+{
+	static const struct {
+		const char *in;
+		enum smtpcodes_stage want;
+	} cases[] = {
+		{ "said: 550 5.1.1 unknown (in reply to RCPT TO command)", SMTPCODES_STAGE_RCPT },
+		{ "SMTP error from remote mail server after end of data:", SMTPCODES_STAGE_EOD },
+		{ "SMTP error from remote mail server after MAIL FROM:<a@b.c>", SMTPCODES_STAGE_MAIL },
+		{ "Remote host said: 554 ... [RCPT_TO]", SMTPCODES_STAGE_RCPT },
+		{ "did not like our final DATA:", SMTPCODES_STAGE_EOD },
+		{ "550 5.1.1 user unknown", SMTPCODES_STAGE_UNKNOWN },
+	};
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum smtpcodes_stage got = bounce_stage_in(cases[i].in, strlen(cases[i].in));
+		if (got != cases[i].want) {
+			print_error("%s: got %s, want %s\n", cases[i].in, smtpcodes_stage_name(got),
+			            smtpcodes_stage_name(cases[i].want));
+			fail();
+		}
+	}
+}
+
+static void test_dsn_groups(void **state)
+{
+	/* fields before Final-Recipient, a missing blank line, folded lines */
+	static const char dsn[] = "Reporting-MTA: dns; mta.example.net\n"
+	                          "\n"
+	                          "Diagnostic-Code: smtp; 550 5.1.1 unknown\n"
+	                          "Status: 5.1.1\n"
+	                          "Final-Recipient: rfc822; one@example.org\n"
+	                          "Action: failed\n"
+	                          "Original-Recipient: rfc822; two@example.org\n"
+	                          "Final-Recipient: rfc822; two@example.org\n"
+	                          "Action: delayed\n"
+	                          "Status: 4.4.1\n"
+	                          "Diagnostic-Code: X-Postfix; connect to mx.example.org:\n"
+	                          "    Connection timed out\n";
+	struct bounce_msg m;
+	struct bounce_list l;
+	(void)state;
+	memset(&m, 0, sizeof m);
+	memset(&l, 0, sizeof l);
+	m.dsn = (char *)(uintptr_t)dsn;
+	m.dsnlen = sizeof dsn - 1;
+	assert_int_equal(bounce_dsn_parse(&m, &l), 2);
+	check_str("recipient 1", l.v[0].recipient, "one@example.org");
+	check_str("status 1", l.v[0].status, "5.1.1");
+	check_str("action 1", l.v[0].action, "failed");
+	check_str("diag 1", l.v[0].diag, "550 5.1.1 unknown");
+	check_str("lhost 1", l.v[0].lhost, "mta.example.net");
+	check_str("recipient 2", l.v[1].recipient, "two@example.org");
+	check_str("action 2", l.v[1].action, "delayed");
+	check_str("diagtype 2", l.v[1].diagtype, "X-Postfix");
+	check_str("diag 2", l.v[1].diag, "connect to mx.example.org: Connection timed out");
+	bounce_list_free(&l);
+}
+
+static void test_scan_blocks(void **state)
+{
+	static const char text[] = "The following address(es) failed:\n"
+	                           "\n"
+	                           "  first@example.org\n"
+	                           "    SMTP error from remote mail server after RCPT TO:<first@example.org>:\n"
+	                           "    550 5.1.1 No such user\n"
+	                           "<second@example.org>: host mx said: 552 5.2.2 full\n"
+	                           "    (in reply to RCPT TO command)\n"
+	                           "\n"
+	                           "Contact postmaster@example.net for help.\n";
+	struct bounce_list l;
+	(void)state;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(bounce_scan_blocks(text, text + sizeof text - 1, &l), 2);
+	check_str("first", l.v[0].recipient, "first@example.org");
+	check_str("first diag", l.v[0].diag,
+	          "SMTP error from remote mail server after RCPT TO:<first@example.org>: 550 5.1.1 No such user");
+	check_str("second", l.v[1].recipient, "second@example.org");
+	check_str("second diag", l.v[1].diag, "host mx said: 552 5.2.2 full (in reply to RCPT TO command)");
+	bounce_list_free(&l);
+}
+
+static void test_read_order(void **state)
+{
+	static const char msg[] =
+		"From: MAILER-DAEMON@mx.example.net\r\n"
+		"To: sender@example.com\r\n"
+		"Subject: Undelivered Mail Returned to Sender\r\n"
+		"MIME-Version: 1.0\r\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n"
+		"\r\n"
+		"--b\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at host mx.example.net.\r\n\r\n"
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+		"Reporting-MTA: dns; mx.example.net\r\n\r\n"
+		"Final-Recipient: rfc822; z@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+		"Final-Recipient: rfc822; a@example.org\r\nAction: delivered\r\nStatus: 2.0.0\r\n\r\n"
+		"Final-Recipient: rfc822; m@example.org\r\nAction: delayed\r\nStatus: 4.2.2\r\n\r\n"
+		"--b--\r\n";
+	struct sc_engine e;
+	struct bounce_opts o = { 0, 0 };
+	struct bounce_msg m;
+	struct bounce_list l;
+	(void)state;
+	assert_int_equal(sc_engine_open(&e, NULL, 0), 0);
+	assert_int_equal(bounce_read(&e, &o, "t", msg, sizeof msg - 1, &m, &l), 0);
+	/* delivered records are left out without --delivered; order is kept */
+	assert_int_equal((int)l.n, 2);
+	check_str("first", l.v[0].recipient, "z@example.org");
+	check_str("second", l.v[1].recipient, "m@example.org");
+	check_str("class 1", smtpcodes_class_name(l.v[0].v.klass), "permanent");
+	check_str("class 2", smtpcodes_class_name(l.v[1].v.klass), "temporary");
+	assert_true(l.v[0].v.hard);
+	assert_false(l.v[1].v.hard);
+	bounce_msg_free(&m);
+	bounce_list_free(&l);
+	/* not a message at all, and an empty one: no records, no crash */
+	bounce_read(&e, &o, "t", "\x01\x02\x03", 3, &m, &l);
+	assert_int_equal((int)l.n, 0);
+	bounce_msg_free(&m);
+	bounce_list_free(&l);
+	bounce_read(&e, &o, "t", "", 0, &m, &l);
+	assert_int_equal((int)l.n, 0);
+	bounce_msg_free(&m);
+	bounce_list_free(&l);
+	sc_engine_close(&e);
+}
+
+/* The first messages of a run are searched the plain way, later ones with
+ * the compiled phrase table (bounce_needles.c): both must read a message
+ * the same. */
+static void test_needles_same(void **state)
+{
+	static const char msg[] = "From: MAILER-DAEMON@q.example.net\n"
+	                          "Subject: failure notice\n\n"
+	                          "Hi. This is the qmail-send program at q.example.net.\n\n"
+	                          "<a@example.org>:\n"
+	                          "Sorry, no mailbox here by that name. (#5.1.1)\n\n"
+	                          "--- Below this line is a copy of the message.\n\n"
+	                          "From: s@example.com\nTo: a@example.org\nSubject: hi\n";
+	struct sc_engine e;
+	struct bounce_opts o = { 0, 0 };
+	char first[1400] = "";
+	int i;
+	(void)state;
+	assert_int_equal(sc_engine_open(&e, NULL, 0), 0);
+	for (i = 0; i < 20; i++) {
+		struct bounce_msg m;
+		struct bounce_list l;
+		char got[1400];
+		assert_int_equal(bounce_read(&e, &o, "t", msg, sizeof msg - 1, &m, &l), 0);
+		assert_int_equal((int)l.n, 1);
+		snprintf(got, sizeof got, "%s %s %s %s %d", l.module, l.v[0].recipient, l.v[0].diag,
+		         smtpcodes_reason_name(l.v[0].v.reason), m.scanned);
+		if (!i)
+			memcpy(first, got, sizeof first);
+		/* the same apart from the last field, which says which way it went */
+		if (strncmp(got, first, strlen(first) - 1)) {
+			print_error("message %d: got \"%s\", want \"%s\"\n", i, got, first);
+			fail();
+		}
+		if (i == 19)
+			assert_int_equal(m.scanned, 1);
+		bounce_msg_free(&m);
+		bounce_list_free(&l);
+	}
+	sc_engine_close(&e);
+}
+
+/* GMime is set up once per process (it cannot be set up again after
+ * g_mime_shutdown()). */
+static int group_setup(void **state)
+{
+	(void)state;
+	bounce_mime_init();
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	bounce_mime_shutdown();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_find_addr),  cmocka_unit_test(test_stage),
+		cmocka_unit_test(test_dsn_groups), cmocka_unit_test(test_scan_blocks),
+		cmocka_unit_test(test_read_order), cmocka_unit_test(test_needles_same),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
