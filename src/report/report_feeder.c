@@ -140,6 +140,22 @@ static size_t span_need(const struct smtpcodes_span *s)
 	return s->ptr ? s->len : 0;
 }
 
+
+/* Copies ev into the next slot of the current batch, without the fields
+ * the report does not read (so their text is not copied either). */
+static struct sc_event *next_slot(struct sc_feeder *f, const struct sc_event *ev)
+{
+	struct sc_event *e = &f->cur->ev[f->cur->n];
+	*e = *ev;
+	e->client.ptr = NULL;
+	e->client.len = 0;
+	if (!f->rep->cfg.campaign) {
+		e->message_id.ptr = NULL;
+		e->message_id.len = 0;
+	}
+	return e;
+}
+
 static void span_copy(struct batch *b, struct smtpcodes_span *s, size_t cap)
 {
 	if (!s->ptr)
@@ -158,28 +174,13 @@ void sc_feeder_push(struct sc_feeder *f, uint32_t file, const struct sc_event *e
 
 	if (f->cur->n == FEED_EVENTS)
 		flush(f);
-	e = &f->cur->ev[f->cur->n];
-	*e = *ev;
-	/* what the report does not read is not copied */
-	e->client.ptr = NULL;
-	e->client.len = 0;
-	if (!f->rep->cfg.campaign) {
-		e->message_id.ptr = NULL;
-		e->message_id.len = 0;
-	}
+	e = next_slot(f, ev);
 	need = span_need(&e->queue_id) + span_need(&e->sender) + span_need(&e->recipient) +
 	       span_need(&e->recipient_domain) + span_need(&e->message_id) + span_need(&e->relay) +
 	       span_need(&e->reply) + span_need(&e->dsn);
 	if (f->cur->used + need > FEED_ARENA) {
 		flush(f);
-		e = &f->cur->ev[f->cur->n];
-		*e = *ev;
-		e->client.ptr = NULL;
-		e->client.len = 0;
-		if (!f->rep->cfg.campaign) {
-			e->message_id.ptr = NULL;
-			e->message_id.len = 0;
-		}
+		e = next_slot(f, ev);
 	}
 	/* an event larger than a whole batch (it cannot be: lines are bounded
 	 * far below) would have each span cut to a ninth of it */
