@@ -195,6 +195,10 @@ void bounce_set_command(struct bounce_rec *r, enum smtpcodes_stage st);
  * and where the original message begins (a known marker, or the end). */
 void bounce_text_span(const struct bounce_msg *m, const char *start_marker, const char **b, const char **e);
 
+/* The next line of [*p, e): returns its start, sets *end to its end (its LF,
+ * or e) and moves *p past the LF. For `for (p = b; p < e;)` loops. */
+const char *bounce_next_line(const char **p, const char *e, const char **end);
+
 /*
  * The generic prose reader most modules share: scans lines in [b, e) for
  * recipient lines (an address alone on its line, "<addr>:", "addr: text",

@@ -23,20 +23,18 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	size_t before = l->n;
 	bounce_text_span(m, NULL, &b, &e);
 	for (p = b; p < e;) {
-		const char *nl = memchr(p, '\n', (size_t)(e - p));
-		const char *le = nl ? nl : e;
-		const char *colon = memchr(p, ':', (size_t)(le - p));
+		const char *le, *line = bounce_next_line(&p, e, &le);
+		const char *colon = memchr(line, ':', (size_t)(le - line));
 		size_t as, al;
 		/* "Words words: addr" and nothing after the address */
-		if (colon && colon > p && isalpha((unsigned char)*p) &&
+		if (colon && colon > line && isalpha((unsigned char)*line) &&
 		    bounce_find_addr(colon, (size_t)(le - colon), &as, &al) && colon + as + al + 2 >= le) {
 			struct bounce_rec *r = bounce_list_add(l);
 			if (!r)
 				break;
 			bounce_rec_set(r->recipient, sizeof r->recipient, colon + as, al);
-			bounce_rec_diag_append(r, p, (size_t)(colon - p));
+			bounce_rec_diag_append(r, line, (size_t)(colon - line));
 		}
-		p = nl ? nl + 1 : e;
 	}
 	if (l->n == before)
 		return bounce_prose(m, l, NULL);

@@ -26,8 +26,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 
 	bounce_text_span(m, NULL, &b, &e);
 	for (p = b; p < e;) {
-		const char *nl = memchr(p, '\n', (size_t)(e - p));
-		const char *le = nl ? nl : e, *q = p;
+		const char *le, *q = bounce_next_line(&p, e, &le);
 		size_t as, al;
 		while (q < le && isspace((unsigned char)*q))
 			q++;
@@ -52,7 +51,6 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 		} else if (q == le) {
 			cur = NULL;
 		}
-		p = nl ? nl + 1 : e;
 	}
 	if (l->n == before)
 		return bounce_prose(m, l, NULL);

@@ -51,9 +51,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	const char *tr = bounce_memcasemem(b, (size_t)(e - b), "Transcript of session follows");
 	char pending[256] = "";
 	for (p = b; p < e;) {
-		const char *nl = memchr(p, '\n', (size_t)(e - p));
-		const char *le = nl ? nl : e;
-		const char *q = p;
+		const char *le, *q = bounce_next_line(&p, e, &le);
 		size_t as, al;
 		while (q < le && isspace((unsigned char)*q))
 			q++;
@@ -114,7 +112,6 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			if (r && !r->rhost[0])
 				bounce_rec_set(r->rhost, sizeof r->rhost, rhost, strlen(rhost));
 		}
-		p = nl ? nl + 1 : e;
 	}
 	/* PIPELINING again: "Need RCPT", "no valid recipients" after DATA mean
 	 * the 5xx before them answered the RCPT */

@@ -351,6 +351,14 @@ static const char *const orig_markers[] = {
 	"------- Message text follows",
 };
 
+const char *bounce_next_line(const char **p, const char *e, const char **end)
+{
+	const char *line = *p, *nl = memchr(line, '\n', (size_t)(e - line));
+	*end = nl ? nl : e;
+	*p = nl ? nl + 1 : e;
+	return line;
+}
+
 void bounce_text_span(const struct bounce_msg *m, const char *start_marker, const char **b, const char **e)
 {
 	const char *t = m->text, *end = m->text + m->textlen, *s;

@@ -22,9 +22,8 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 
 	bounce_text_span(m, NULL, &b, &e);
 	for (p = b; p < e;) {
-		const char *nl = memchr(p, '\n', (size_t)(e - p));
-		const char *le = nl ? nl : e;
-		const char *st = bounce_memcasemem(p, (size_t)(le - p), "[Status: ");
+		const char *le, *line = bounce_next_line(&p, e, &le);
+		const char *st = bounce_memcasemem(line, (size_t)(le - line), "[Status: ");
 		size_t as, al;
 		if (st && bounce_find_addr(st, (size_t)(le - st), &as, &al)) {
 			struct bounce_rec *r = bounce_list_add(l);
@@ -43,7 +42,6 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			if (warning)
 				memcpy(r->action, "delayed", 8);
 		}
-		p = nl ? nl + 1 : e;
 	}
 	if (l->n == before)
 		return bounce_prose(m, l, NULL);
