@@ -99,6 +99,20 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 					bounce_rec_diag_append(r, q + 4, (size_t)(le - q - 4));
 				}
 			}
+		} else if (*q == '<' && bounce_find_addr(q, (size_t)(le - q), &as, &al) && as == 1 &&
+		           le - q > (long)al + 6 && !strncmp(q + 1 + al, ">... ", 5)) {
+			/* "<addr>... Deferred: Connection refused by mx." and the
+			 * lines under it up to a blank one ("Message could not be
+			 * delivered for 5 days"): why a queued message was given up */
+			struct bounce_rec *r = rec_for(l, q + 1, al);
+			if (r && (!r->diag[0] || !strncmp(r->diag, "(reason:", 8) || !strpbrk(r->diag, " "))) {
+				r->diag[0] = '\0';
+				bounce_rec_diag_append(r, q + 6 + al, (size_t)(le - q) - 6 - al);
+				while (p < e && *p != '\n' && *p != '-') {
+					q = bounce_next_line(&p, e, &le);
+					bounce_rec_diag_append(r, q, (size_t)(le - q));
+				}
+			}
 		} else if (isdigit((unsigned char)q[0]) && le - q > 8 && q[3] == ' ' &&
 		           bounce_memcasemem(q, (size_t)(le - q), "...") && bounce_find_addr(q, (size_t)(le - q), &as, &al)) {
 			struct bounce_rec *r = rec_for(l, q + as, al);
