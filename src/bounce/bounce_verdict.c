@@ -215,6 +215,7 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	struct smtpcodes_verdict v;
 	struct smtpcodes_enhanced dsn_en;
 	int have_dsn = valid_status(r->status, &dsn_en);
+	int status_added = 0; /* the DSN's Status put in front of a reply without one */
 	enum smtpcodes_stage st;
 
 	(void)m;
@@ -253,6 +254,7 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 		}
 		if (codelen && !has_enh && have_dsn) {
 			o = (size_t)snprintf(in, sizeof in, "%.3s %s", s, r->status);
+			status_added = 1;
 			s += 3;
 			sl -= 3;
 		}
@@ -327,12 +329,14 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	}
 	/* "user unknown" words that are a filter's decision: in answer to the
 	 * message itself, from a filtering gateway, or with a status that is
-	 * about the mailbox (X.2.0) or policy (X.7.x) rather than the address */
+	 * about the mailbox (X.2.0) or policy (X.7.x) rather than the address
+	 * (an X.7 the reply itself gave; only the DSN's, when the words answered
+	 * the RCPT command: the reporting MTA's guess) */
 	if (v.reason == SMTPCODES_REASON_USERUNKNOWN &&
 	    (st == SMTPCODES_STAGE_DATA || st == SMTPCODES_STAGE_EOD ||
 	     (r->appliance && !(have_dsn && dsn_en.subject == 1 && dsn_en.detail == 1)) ||
 	     (have_dsn && dsn_en.subject == 2 && dsn_en.detail == 0) ||
-	     (have_dsn && dsn_en.subject == 7)))
+	     (have_dsn && dsn_en.subject == 7 && (st != SMTPCODES_STAGE_RCPT || !status_added))))
 		v.reason = SMTPCODES_REASON_FILTERED;
 	/* refused before any command of ours: the sending host is blocked */
 	if ((st == SMTPCODES_STAGE_CONNECT || st == SMTPCODES_STAGE_HELO) && v.klass != SMTPCODES_CLASS_SUCCESS &&
@@ -346,7 +350,13 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 		int weak = v.source == SMTPCODES_EVIDENCE_NONE || v.source == SMTPCODES_EVIDENCE_CODE ||
 		           v.reason == SMTPCODES_REASON_UNDEFINED;
 		size_t i;
-		for (i = 0; i < sizeof mta_words / sizeof mta_words[0]; i++)
+		/* RFC 3464's X-Unix diagnostic is a local delivery program's exit
+		 * status: that program failed, unless the words say how ("maildir
+		 * over quota"); "temporary failure" or "Operating system error"
+		 * says no more than that it failed */
+		if (!strcmp(r->diagtype, "X-UNIX") && (weak || v.reason == SMTPCODES_REASON_SYSTEMERROR))
+			r->reason_hint = SMTPCODES_REASON_MAILERERROR;
+		for (i = 0; r->reason_hint < 0 && i < sizeof mta_words / sizeof mta_words[0]; i++)
 			if ((weak || mta_words[i].strong) && bounce_memcasemem(r->diag, dl, mta_words[i].words)) {
 				r->reason_hint = (int)mta_words[i].reason;
 				break;
