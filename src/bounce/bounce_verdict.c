@@ -65,6 +65,24 @@ static int valid_status(const char *s, struct smtpcodes_enhanced *en)
 	return s[0] && !smtpcodes_enhanced_parse(s, strlen(s), en) && en->klass >= 2 && en->klass <= 5;
 }
 
+/* qmail and its relatives give the enhanced code apart from the reply, after
+ * a '#': "550 sorry, no mailbox here by that name (#5.1.1 - chkusr)". Sets
+ * en from the first such code in s[0..n); returns 1, or 0 when there is none. */
+static int hash_status(const char *s, size_t n, struct smtpcodes_enhanced *en)
+{
+	const char *h = s, *e = s + n;
+	while ((h = memchr(h, '#', (size_t)(e - h))) != NULL) {
+		const char *t = ++h;
+		while (t < e && (isdigit((unsigned char)*t) || *t == '.'))
+			t++;
+		while (t > h && t[-1] == '.')
+			t--;
+		if (t > h && !smtpcodes_enhanced_parse(h, (size_t)(t - h), en) && en->klass >= 4 && en->klass <= 5)
+			return 1;
+	}
+	return 0;
+}
+
 static enum smtpcodes_action action_for(enum smtpcodes_reason r, enum smtpcodes_class c)
 {
 	switch (r) {
@@ -140,13 +158,17 @@ static int generic_enhanced(const struct smtpcodes_enhanced *en)
 
 /* Enhanced codes that name their reason beyond doubt, whatever the words
  * around them say (the words are often an MTA's generic "Recipient address
- * rejected:" prefix). */
-static int decisive(const struct smtpcodes_enhanced *en)
+ * rejected:" prefix). X.6.0 is any trouble with the content: words that
+ * name spam or a virus say which (given as text_reason). */
+static int decisive(const struct smtpcodes_enhanced *en, enum smtpcodes_reason text_reason)
 {
 	static const int codes[][2] = {
 		{ 1, 2 }, { 1, 6 }, { 1, 7 }, { 2, 2 }, { 2, 3 }, { 3, 4 }, { 6, 0 }, { 7, 13 }, { 7, 25 }, { 7, 26 },
 	};
 	size_t i;
+	if (en->subject == 6 && en->detail == 0 &&
+	    (text_reason == SMTPCODES_REASON_SPAMDETECTED || text_reason == SMTPCODES_REASON_VIRUSDETECTED))
+		return 0;
 	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
 		if (en->subject == codes[i][0] && en->detail == codes[i][1])
 			return 1;
@@ -300,6 +322,10 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	} else if (reply.enhanced.klass) {
 		smtpcodes_enhanced_format(&reply.enhanced, r->finalstatus, sizeof r->finalstatus);
 		have_dsn = valid_status(r->finalstatus, &dsn_en);
+	} else if (hash_status(r->diag, dl, &dsn_en) &&
+	           (!reply.code || reply.code / 100 == dsn_en.klass)) {
+		smtpcodes_enhanced_format(&dsn_en, r->finalstatus, sizeof r->finalstatus);
+		have_dsn = 1;
 	}
 
 	/* the class: the reply code, else the status, else a bounce is permanent */
@@ -322,7 +348,7 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 
 	/* a specific status beats a guess from the basic code, and the
 	 * generic words of the text ("Recipient address rejected: ...") */
-	if (have_dsn && !generic_enhanced(&dsn_en) && (v.source != SMTPCODES_EVIDENCE_TEXT || decisive(&dsn_en))) {
+	if (have_dsn && !generic_enhanced(&dsn_en) && (v.source != SMTPCODES_EVIDENCE_TEXT || decisive(&dsn_en, v.reason))) {
 		enum smtpcodes_reason sr = reason_of_status(e, r->status[0] ? r->status : r->finalstatus, 0);
 		if (sr != SMTPCODES_REASON_UNDEFINED)
 			v.reason = sr;
