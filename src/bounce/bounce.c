@@ -119,6 +119,12 @@ static void merge(struct bounce_list *dsn, struct bounce_list *txt)
 			memcpy(d->command, t->command, sizeof d->command);
 		if (!d->status[0])
 			memcpy(d->status, t->status, sizeof d->status);
+		/* the prose says the MTA gave up where the report says it still
+		 * tries (OpenSMTPD on an expired envelope, bounce_opensmtpd.c) */
+		if (!strcmp(d->action, "delayed") && !strcmp(t->action, "failed") && t->status[0]) {
+			memcpy(d->action, t->action, sizeof d->action);
+			memcpy(d->status, t->status, sizeof d->status);
+		}
 		if (d->reason_hint < 0)
 			d->reason_hint = t->reason_hint;
 		if (!d->replycode)
