@@ -469,7 +469,12 @@ int bounce_scan_blocks(const char *b, const char *e, struct bounce_list *l)
 		if (q == le) {
 			if (cur && cur->diag[0])
 				cur = NULL;
-		} else if (rcpt_line(p, le, &as, &al, &rest)) {
+		} else if (rcpt_line(p, le, &as, &al, &rest) &&
+		           !(cur && q > p && lines < 24 && strlen(cur->recipient) == al &&
+		             !strncasecmp(cur->recipient, p + as, al))) {
+			/* (an indented line that names the record's own address is
+			 * the reply going on: "    <addr>... User Unknown (in reply
+			 * to RCPT TO command)") */
 			char addr[BOUNCE_ADDR_MAX];
 			bounce_rec_set(addr, sizeof addr, p + as, al);
 			cur = bounce_list_find(l, addr);
