@@ -268,6 +268,7 @@ enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
 		{ ">>> RCPT", SMTPCODES_STAGE_RCPT },
 		{ "RCPT_TO", SMTPCODES_STAGE_RCPT },
 		{ "for RCPT", SMTPCODES_STAGE_RCPT },
+		{ "after RCPT", SMTPCODES_STAGE_RCPT }, /* "after RCPT command:" (GMX) */
 		{ "MAIL FROM", SMTPCODES_STAGE_MAIL },
 		{ ">>> MAIL", SMTPCODES_STAGE_MAIL },
 		{ "MAIL_FROM", SMTPCODES_STAGE_MAIL },
@@ -470,11 +471,11 @@ int bounce_scan_blocks(const char *b, const char *e, struct bounce_list *l)
 			if (cur && cur->diag[0])
 				cur = NULL;
 		} else if (rcpt_line(p, le, &as, &al, &rest) &&
-		           !(cur && q > p && lines < 24 && strlen(cur->recipient) == al &&
+		           !(cur && cur->diag[0] && lines < 24 && strlen(cur->recipient) == al &&
 		             !strncasecmp(cur->recipient, p + as, al))) {
-			/* (an indented line that names the record's own address is
-			 * the reply going on: "    <addr>... User Unknown (in reply
-			 * to RCPT TO command)") */
+			/* (a line that names the address of the record it follows
+			 * is that record's reply going on: "    <addr>... User
+			 * Unknown (in reply to RCPT TO command)") */
 			char addr[BOUNCE_ADDR_MAX];
 			bounce_rec_set(addr, sizeof addr, p + as, al);
 			cur = bounce_list_find(l, addr);
