@@ -357,11 +357,14 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	 * message itself, from a filtering gateway, or with a status that is
 	 * about the mailbox (X.2.0) or policy (X.7.x) rather than the address
 	 * (an X.7 the reply itself gave; only the DSN's, when the words answered
-	 * the RCPT command: the reporting MTA's guess) */
+	 * the RCPT command: the reporting MTA's guess). X.2.1 says the mailbox
+	 * exists but is disabled: "user unknown" words with it are a refusal of
+	 * the message unless they answered the RCPT command. */
 	if (v.reason == SMTPCODES_REASON_USERUNKNOWN &&
 	    (st == SMTPCODES_STAGE_DATA || st == SMTPCODES_STAGE_EOD ||
 	     (r->appliance && !(have_dsn && dsn_en.subject == 1 && dsn_en.detail == 1)) ||
 	     (have_dsn && dsn_en.subject == 2 && dsn_en.detail == 0) ||
+	     (have_dsn && dsn_en.subject == 2 && dsn_en.detail == 1 && st != SMTPCODES_STAGE_RCPT) ||
 	     (have_dsn && dsn_en.subject == 7 && (st != SMTPCODES_STAGE_RCPT || !status_added))))
 		v.reason = SMTPCODES_REASON_FILTERED;
 	/* refused before any command of ours: the sending host is blocked */
