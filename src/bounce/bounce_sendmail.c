@@ -4,7 +4,9 @@
  * errors -----" with "<addr>" and "(reason: ...)", then the session
  * transcript: "... while talking to host:", ">>> RCPT To:<addr>",
  * "<<< 550 5.1.1 <addr>... User unknown". The command before a "<<<" line
- * is the SMTP stage of that reply.
+ * is the SMTP stage of that reply. V5 Sendmail sums a failure up as "554
+ * <addr>... Remote protocol error" under the remote's answer to MAIL FROM
+ * or DATA: that answer is the record's reason.
  */
 #include <ctype.h>
 #include <string.h>
@@ -50,12 +52,22 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	}
 	const char *tr = bounce_memcasemem(b, (size_t)(e - b), "Transcript of session follows");
 	char pending[256] = "";
+	/* a "<<<" reply no recipient could take yet (to MAIL FROM or DATA), and
+	 * its stage: V5 Sendmail then names the recipients it failed with "554
+	 * <addr>... Remote protocol error" */
+	char orphan[256] = "";
+	enum smtpcodes_stage orphan_st = SMTPCODES_STAGE_UNKNOWN;
+	/* the record the current "while talking to" last answered (before the
+	 * first one: the last of the list of failed addresses) */
+	long touched = l->n > before ? (long)l->n - 1 : -1;
 	for (p = b; p < e;) {
 		const char *le, *q = bounce_next_line(&p, e, &le);
 		size_t as, al;
 		while (q < le && isspace((unsigned char)*q))
 			q++;
 		if (bounce_memcasemem(q, (size_t)(le - q), "while talking to ")) {
+			orphan[0] = '\0';
+			touched = -1;
 			const char *h = bounce_memcasemem(q, (size_t)(le - q), "while talking to ") + 17;
 			size_t hl = strcspn(h, ":\n");
 			bounce_rec_set(rhost, sizeof rhost, h, hl);
@@ -81,13 +93,22 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 		} else if (!strncmp(q, "<<< ", 4) && isdigit((unsigned char)q[4])) {
 			pending[0] = '\0';
 			struct bounce_rec *r = NULL;
-			if (bounce_find_addr(q, (size_t)(le - q), &as, &al) && memchr(q, '@', (size_t)(le - q)))
+			/* "<<< 550 5.1.1 <addr>... User unknown" names a recipient; the
+			 * address in an answer to MAIL FROM is the sender's, and one
+			 * quoted in prose ("(you@example.org)") is nobody's record */
+			if (st != SMTPCODES_STAGE_MAIL && bounce_find_addr(q, (size_t)(le - q), &as, &al) && as > 0 &&
+			    q[as - 1] == '<')
 				r = rec_for(l, q + as, al);
 			else if (lastaddr[0])
 				r = rec_for(l, lastaddr, strlen(lastaddr));
-			else if (l->n > before)
-				r = &l->v[l->n - 1];
+			else if (touched >= 0)
+				r = &l->v[touched];
+			if (!r) {
+				bounce_rec_set(orphan, sizeof orphan, q + 4, (size_t)(le - q - 4));
+				orphan_st = st;
+			}
 			if (r) {
+				touched = (long)(r - l->v);
 				if (!r->rhost[0])
 					bounce_rec_set(r->rhost, sizeof r->rhost, rhost, strlen(rhost));
 				/* PIPELINING: the RCPT replies come after ">>> DATA" */
@@ -116,7 +137,15 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 		} else if (isdigit((unsigned char)q[0]) && le - q > 8 && q[3] == ' ' &&
 		           bounce_memcasemem(q, (size_t)(le - q), "...") && bounce_find_addr(q, (size_t)(le - q), &as, &al)) {
 			struct bounce_rec *r = rec_for(l, q + as, al);
-			if (r && (!r->diag[0] || !strncmp(r->diag, "(reason:", 8) || !strpbrk(r->diag, "0123456789"))) {
+			if (r && orphan[0] && bounce_memcasemem(q, (size_t)(le - q), "... Remote protocol error")) {
+				/* the remote's own answer says more than Sendmail's summary */
+				r->diag[0] = '\0';
+				bounce_rec_diag_append(r, orphan, strlen(orphan));
+				bounce_set_command(r, orphan_st);
+				if (!r->rhost[0])
+					bounce_rec_set(r->rhost, sizeof r->rhost, rhost, strlen(rhost));
+			} else if (r && (!r->diag[0] || !strncmp(r->diag, "(reason:", 8) ||
+			                 !strpbrk(r->diag, "0123456789"))) {
 				r->diag[0] = '\0';
 				/* the local delivery agent's own words come on the line before */
 				bounce_rec_diag_append(r, pending, strlen(pending));
@@ -143,6 +172,17 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	if (l->n == before) {
 		const char *t = bounce_memcasemem(b, (size_t)(e - b), "Transcript of session follows");
 		bounce_fallback(m, t ? t : b, e, l);
+	}
+	/* "Returned mail: Cannot send message for 5 days": the queue lifetime
+	 * ran out for the recipients whose last trouble was temporary (a 4xx,
+	 * "Deferred:"); a 5xx in the same message is a failure of its own */
+	if (bounce_hdr_has(m, "Subject", "Cannot send message for")) {
+		size_t i;
+		for (i = before; i < l->n; i++) {
+			const char *d = l->v[i].diag;
+			if (l->v[i].reason_hint < 0 && (d[0] == '4' || strstr(d, "Deferred")))
+				l->v[i].reason_hint = SMTPCODES_REASON_EXPIRED;
+		}
 	}
 	return (int)(l->n - before);
 }
