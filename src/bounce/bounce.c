@@ -17,7 +17,7 @@
 #include "common/util.h"
 
 static const struct bounce_module *const modules[] = {
-	&bounce_mod_mcafee, &bounce_mod_mfilter, &bounce_mod_mailfoundry, &bounce_mod_activehunter,
+	&bounce_mod_fml, &bounce_mod_biglobe, &bounce_mod_x3, &bounce_mod_mcafee, &bounce_mod_mfilter, &bounce_mod_mailfoundry, &bounce_mod_activehunter,
 	&bounce_mod_surfcontrol, &bounce_mod_mxlogic, &bounce_mod_trendmicro,
 	&bounce_mod_amazonses, &bounce_mod_googlegroups, &bounce_mod_exchange, &bounce_mod_outlook,
 	&bounce_mod_gmail, &bounce_mod_yahoo, &bounce_mod_mimecast, &bounce_mod_domino,

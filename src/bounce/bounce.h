@@ -168,7 +168,8 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 	bounce_mod_amazonses, bounce_mod_dragonfly, bounce_mod_opensmtpd, bounce_mod_googlegroups,
 	bounce_mod_mcafee, bounce_mod_mfilter, bounce_mod_mailfoundry, bounce_mod_activehunter,
 	bounce_mod_surfcontrol, bounce_mod_mxlogic, bounce_mod_trendmicro, bounce_mod_messagingserver,
-	bounce_mod_einsundeins, bounce_mod_zoho, bounce_mod_imailserver, bounce_mod_au, bounce_mod_generic;
+	bounce_mod_einsundeins, bounce_mod_zoho, bounce_mod_imailserver, bounce_mod_au, bounce_mod_biglobe,
+	bounce_mod_fml, bounce_mod_x3, bounce_mod_generic;
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 int bounce_needles_init(void);   /* 0, or -1 when the pattern engine failed */
