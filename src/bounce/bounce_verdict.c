@@ -392,10 +392,13 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 			}
 	}
 	/* a delay notice, or a temporary failure the MTA gave up on, with no
-	 * more specific reason than a timeout: the message expired */
+	 * more specific reason than a timeout or X.4.0 ("other or undefined
+	 * network or routing status") alone: the message expired */
 	if (r->reason_hint < 0 &&
 	    (v.reason == SMTPCODES_REASON_UNDEFINED ||
-	     (v.reason == SMTPCODES_REASON_NETWORKERROR && bounce_memcasemem(r->diag, dl, "timed out"))) &&
+	     (v.reason == SMTPCODES_REASON_NETWORKERROR && bounce_memcasemem(r->diag, dl, "timed out")) ||
+	     (v.reason == SMTPCODES_REASON_NETWORKERROR && v.source == SMTPCODES_EVIDENCE_ENHANCED && have_dsn &&
+	      dsn_en.subject == 4 && dsn_en.detail == 0)) &&
 	    (!strcmp(r->action, "delayed") || (!strcmp(r->action, "failed") && have_dsn && dsn_en.klass == 4)))
 		r->reason_hint = SMTPCODES_REASON_EXPIRED;
 	if (r->reason_hint >= 0)
