@@ -268,6 +268,8 @@ enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
 		{ ">>> RCPT", SMTPCODES_STAGE_RCPT },
 		{ "RCPT_TO", SMTPCODES_STAGE_RCPT },
 		{ "for RCPT", SMTPCODES_STAGE_RCPT },
+		{ "SMTP:RCPT", SMTPCODES_STAGE_RCPT },
+		{ "after RCPT", SMTPCODES_STAGE_RCPT },
 		{ "MAIL FROM", SMTPCODES_STAGE_MAIL },
 		{ ">>> MAIL", SMTPCODES_STAGE_MAIL },
 		{ "MAIL_FROM", SMTPCODES_STAGE_MAIL },
