@@ -205,6 +205,15 @@ static void rhost_from_text(struct bounce_rec *r)
 	}
 }
 
+/* Does s hold letters beyond ASCII, or ISO-2022 escape sequences? */
+static int foreign_script(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80 || *s == 0x1b)
+			return 1;
+	return 0;
+}
+
 /* Does the reply in s[0..n) name the sender's address rather than the
  * recipient's ("550 5.7.1 <sender@example.org>... Access denied")? The
  * sender is the bounce's addressee, or the original message's Return-Path
@@ -399,6 +408,12 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 		r->reason_hint = SMTPCODES_REASON_EXPIRED;
 	if (r->reason_hint >= 0)
 		v.reason = (enum smtpcodes_reason)r->reason_hint;
+	/* a reason written in a script the rules do not read (Notes and Domino
+	 * in Japanese, raw ISO-2022-JP): the bounce does give a reason, we
+	 * cannot tell which - a person has to read it (onhold), unlike a bounce
+	 * that gives none (undefined) */
+	if (v.reason == SMTPCODES_REASON_UNDEFINED && v.klass != SMTPCODES_CLASS_SUCCESS && foreign_script(r->diag))
+		v.reason = SMTPCODES_REASON_ONHOLD;
 
 	/* Exim gave up retrying a temporary trouble (a host that does not
 	 * answer, a full mailbox) and names no code: the trouble was temporary */
