@@ -185,6 +185,8 @@ static const struct {
 	{ "message still undelivered after", SMTPCODES_REASON_EXPIRED, 1 },
 	{ "Delivery failed 20 attempts", SMTPCODES_REASON_EXPIRED, 0 },
 	{ "Cannot send message for", SMTPCODES_REASON_EXPIRED, 0 },
+	/* Yahoo: the receiving system kept failing until Yahoo gave up */
+	{ "Unable to deliver message after multiple retries", SMTPCODES_REASON_SYSTEMERROR, 0 },
 };
 
 /* The remote host an MTA names in its prose: "host mx.example.org[192.0.2.1]
@@ -203,6 +205,16 @@ static void rhost_from_text(struct bounce_rec *r)
 		}
 		h = bounce_memcasemem(q, dl - (size_t)(q - d), "host ");
 	}
+}
+
+/* Postfix's recipient access map refusing the address at RCPT TO: "554
+ * 5.7.1 <a@example.org>: Recipient address rejected: Access denied". The
+ * 5.7.1 is Postfix's status for every access map refusal; the refused
+ * thing is the recipient address itself, for any sender. */
+static int recipient_access_map(const struct bounce_rec *r, enum smtpcodes_stage st, size_t dl)
+{
+	return st == SMTPCODES_STAGE_RCPT &&
+	       bounce_memcasemem(r->diag, dl, "Recipient address rejected: Access denied") != NULL;
 }
 
 /* Does s hold letters beyond ASCII, or ISO-2022 escape sequences? */
@@ -370,7 +382,7 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	 * about the mailbox (X.2.0) or policy (X.7.x) rather than the address;
 	 * a status about a disabled mailbox (X.2.1) or the mail system (X.3.x)
 	 * leaves the words standing only in answer to RCPT TO */
-	if (v.reason == SMTPCODES_REASON_USERUNKNOWN &&
+	if (v.reason == SMTPCODES_REASON_USERUNKNOWN && !recipient_access_map(r, st, dl) &&
 	    (st == SMTPCODES_STAGE_DATA || st == SMTPCODES_STAGE_EOD ||
 	     (r->appliance && !(have_dsn && dsn_en.subject == 1 && dsn_en.detail == 1)) ||
 	     (have_dsn && dsn_en.subject == 2 && dsn_en.detail == 0) || (have_dsn && dsn_en.subject == 7) ||
