@@ -8,8 +8,10 @@
  * the enhanced code when the reply gave none (a "550 unknown user" with
  * Status 5.1.1 is read as "550 5.1.1 unknown user"); Action: delayed makes
  * the record temporary; a reason a module knows for sure (an auto-reply, a
- * complaint, a queue that expired) overrides. Hard and advice are then
- * derived as the library documents (docs/RULES.md) for any reason we set.
+ * complaint, a queue that expired) overrides. The stage, when the MTA names
+ * none, may follow from the reply itself (one that names the sender's
+ * address answered MAIL FROM). Hard and advice are then derived as the
+ * library documents (docs/RULES.md) for any reason we set.
  */
 #include <ctype.h>
 #include <stdio.h>
