@@ -768,7 +768,9 @@ static int reason_of_enhanced(const struct smtpcodes_enhanced *e)
 	case 7:
 		switch (d) {
 		case 2: return SMTPCODES_REASON_POLICYVIOLATION;
-		case 8: case 9: case 12: case 14: return SMTPCODES_REASON_SECURITYERROR;
+		/* RFC 3463: 5 cryptographic failure, 6 cryptographic algorithm
+		 * not supported, 7 message integrity failure */
+		case 5: case 6: case 7: case 8: case 9: case 12: case 14: return SMTPCODES_REASON_SECURITYERROR;
 		case 10: case 11: case 30: return SMTPCODES_REASON_FAILEDSTARTTLS;
 		case 13: return SMTPCODES_REASON_SUSPEND;
 		case 20: case 21: case 22: case 23: case 24: case 26: case 29: return SMTPCODES_REASON_AUTHFAILURE;

@@ -117,6 +117,8 @@ static void merge(struct bounce_list *dsn, struct bounce_list *txt)
 			memcpy(d->rhost, t->rhost, sizeof d->rhost);
 		if (!d->command[0])
 			memcpy(d->command, t->command, sizeof d->command);
+		if (!d->command[0]) /* the prose's stage words hold even where its text differs */
+			bounce_set_command(d, bounce_stage_in(t->diag, strlen(t->diag)));
 		if (!d->status[0])
 			memcpy(d->status, t->status, sizeof d->status);
 		/* the prose says the MTA gave up where the report says it still

@@ -3,7 +3,10 @@
  * the reason in one sentence, then the refused addresses, one "<addr>" per
  * line ("The user(s) account is disabled." / "<a@ezweb.ne.jp>"), or "Could
  * not be delivered to: <addr>" followed by the reason ("As their mailbox is
- * full."). Each address takes the sentence around it as its reason.
+ * full."). Each address takes the sentence around it as its reason; a line
+ * of dashes ends the notice (the original message follows it). A refusal
+ * au reports without any reply of the remote server came from au's own
+ * reception filter, which each recipient sets up: reason filtered.
  */
 #include <ctype.h>
 #include <string.h>
@@ -22,7 +25,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 {
 	const char *b, *e, *p;
 	char said[512] = "";
-	size_t before = l->n;
+	size_t before = l->n, i;
 	struct bounce_rec *last = NULL;
 	int after = 0; /* the lines right after an address line */
 
@@ -32,6 +35,8 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 		size_t as, al;
 		while (q < le && isspace((unsigned char)*q))
 			q++;
+		if (le - q >= 10 && !strncmp(q, "----------", 10) && l->n > before)
+			break;
 		if (!strncasecmp(q, "Recipient:", 10))
 			q += 10;
 		while (q < le && *q == ' ')
@@ -67,6 +72,11 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	}
 	if (l->n == before)
 		return bounce_prose(m, l, NULL);
+	for (i = before; i < l->n; i++) {
+		const char *d = l->v[i].diag;
+		if (bounce_memcasemem(d, strlen(d), "rejected by a remote mail server") && !strpbrk(d, "0123456789"))
+			l->v[i].reason_hint = SMTPCODES_REASON_FILTERED;
+	}
 	return (int)(l->n - before);
 }
 

@@ -251,6 +251,22 @@ int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len)
 	return 0;
 }
 
+/* Is there an occurrence of w in s[0..n) that is a word of its own, not part
+ * of an identifier ("EHLO", but not Gmail's state name "SENT_SECOND_EHLO")? */
+static int has_word(const char *s, size_t n, const char *w)
+{
+	size_t wl = strlen(w);
+	const char *p = s, *e = s + n;
+	while ((p = bounce_memcasemem(p, (size_t)(e - p), w)) != NULL) {
+		int before = p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		int after = p + wl < e && (isalnum((unsigned char)p[wl]) || p[wl] == '_');
+		if (!before && !after)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
 {
 	static const struct {
@@ -268,6 +284,7 @@ enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
 		{ ">>> RCPT", SMTPCODES_STAGE_RCPT },
 		{ "RCPT_TO", SMTPCODES_STAGE_RCPT },
 		{ "for RCPT", SMTPCODES_STAGE_RCPT },
+		{ "SMTP:RCPT", SMTPCODES_STAGE_RCPT },
 		{ "after RCPT", SMTPCODES_STAGE_RCPT }, /* "after RCPT command:" (GMX) */
 		{ "MAIL FROM", SMTPCODES_STAGE_MAIL },
 		{ ">>> MAIL", SMTPCODES_STAGE_MAIL },
@@ -293,7 +310,7 @@ enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
 	};
 	size_t i;
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (bounce_memcasemem(s, n, words[i].w))
+		if (has_word(s, n, words[i].w))
 			return words[i].st;
 	return SMTPCODES_STAGE_UNKNOWN;
 }

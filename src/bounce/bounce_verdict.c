@@ -8,8 +8,10 @@
  * the enhanced code when the reply gave none (a "550 unknown user" with
  * Status 5.1.1 is read as "550 5.1.1 unknown user"); Action: delayed makes
  * the record temporary; a reason a module knows for sure (an auto-reply, a
- * complaint, a queue that expired) overrides. Hard and advice are then
- * derived as the library documents (docs/RULES.md) for any reason we set.
+ * complaint, a queue that expired) overrides. The stage, when the MTA names
+ * none, may follow from the reply itself (one that names the sender's
+ * address answered MAIL FROM). Hard and advice are then derived as the
+ * library documents (docs/RULES.md) for any reason we set.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -207,6 +209,8 @@ static const struct {
 	{ "message still undelivered after", SMTPCODES_REASON_EXPIRED, 1 },
 	{ "Delivery failed 20 attempts", SMTPCODES_REASON_EXPIRED, 0 },
 	{ "Cannot send message for", SMTPCODES_REASON_EXPIRED, 0 },
+	/* Yahoo: the receiving system kept failing until Yahoo gave up */
+	{ "Unable to deliver message after multiple retries", SMTPCODES_REASON_SYSTEMERROR, 0 },
 };
 
 /* The remote host an MTA names in its prose: "host mx.example.org[192.0.2.1]
@@ -227,6 +231,48 @@ static void rhost_from_text(struct bounce_rec *r)
 	}
 }
 
+/* Postfix's recipient access map refusing the address at RCPT TO: "554
+ * 5.7.1 <a@example.org>: Recipient address rejected: Access denied". The
+ * 5.7.1 is Postfix's status for every access map refusal; the refused
+ * thing is the recipient address itself, for any sender. */
+static int recipient_access_map(const struct bounce_rec *r, enum smtpcodes_stage st, size_t dl)
+{
+	return st == SMTPCODES_STAGE_RCPT &&
+	       bounce_memcasemem(r->diag, dl, "Recipient address rejected: Access denied") != NULL;
+}
+
+/* Does s hold letters beyond ASCII, or ISO-2022 escape sequences? */
+static int foreign_script(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80 || *s == 0x1b)
+			return 1;
+	return 0;
+}
+
+/* Does the reply in s[0..n) name the sender's address rather than the
+ * recipient's ("550 5.7.1 <sender@example.org>... Access denied")? The
+ * sender is the bounce's addressee, or the original message's Return-Path
+ * or From. Such a reply answered MAIL FROM. */
+static int names_sender(const struct bounce_msg *m, const struct bounce_rec *r, const char *s, size_t n)
+{
+	static const char *const fields[] = { "Return-Path", "From" };
+	const char *cand[3];
+	size_t as, al, i;
+	if (!bounce_find_addr(s, n, &as, &al) || (strlen(r->recipient) == al && !strncasecmp(s + as, r->recipient, al)))
+		return 0;
+	cand[0] = bounce_hdr(&m->top, "To");
+	for (i = 0; i < 2; i++)
+		cand[i + 1] = m->has_orig ? bounce_hdr(&m->orig, fields[i]) : NULL;
+	for (i = 0; i < 3; i++) {
+		size_t cs, cl;
+		if (cand[i] && bounce_find_addr(cand[i], strlen(cand[i]), &cs, &cl) && cl == al &&
+		    !strncasecmp(cand[i] + cs, s + as, al))
+			return 1;
+	}
+	return 0;
+}
+
 void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct bounce_rec *r)
 {
 	char in[BOUNCE_DIAG_MAX + 64];
@@ -238,9 +284,9 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	struct smtpcodes_enhanced dsn_en;
 	int have_dsn = valid_status(r->status, &dsn_en);
 	int status_added = 0; /* the DSN's Status put in front of a reply without one */
+	int own_klass = 0; /* class of the enhanced code the reply itself wrote */
 	enum smtpcodes_stage st;
 
-	(void)m;
 	memset(&ctx, 0, sizeof ctx);
 	if (!r->rhost[0])
 		rhost_from_text(r);
@@ -252,6 +298,8 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 		st = (enum smtpcodes_stage)smtpcodes_stage_from_text(r->command, strlen(r->command));
 	if ((int)st < 0)
 		st = SMTPCODES_STAGE_UNKNOWN;
+	if (st == SMTPCODES_STAGE_UNKNOWN && rs >= 0 && names_sender(m, r, r->diag + rs, dl - (size_t)rs))
+		st = SMTPCODES_STAGE_MAIL;
 	ctx.stage = st;
 	bounce_set_command(r, st);
 	if (r->rhost[0]) {
@@ -271,8 +319,10 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 			size_t j = k;
 			while (j < sl && (isdigit((unsigned char)s[j]) || s[j] == '.'))
 				j++;
-			if (j > k && !smtpcodes_enhanced_parse(s + k, j - k, &tmp))
+			if (j > k && !smtpcodes_enhanced_parse(s + k, j - k, &tmp)) {
 				has_enh = 1;
+				own_klass = tmp.klass;
+			}
 		}
 		if (codelen && !has_enh && have_dsn) {
 			o = (size_t)snprintf(in, sizeof in, "%.3s %s", s, r->status);
@@ -309,9 +359,13 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	if (!r->finalcode && r->replycode)
 		r->finalcode = r->replycode;
 
-	/* a DSN's generic X.0.0 says less than the reply's own enhanced code */
-	if (have_dsn && dsn_en.subject == 0 && dsn_en.detail == 0 && reply.enhanced.klass == dsn_en.klass &&
-	    (reply.enhanced.subject || reply.enhanced.detail)) {
+	/* a DSN's generic X.0.0 says less than the reply's own enhanced code;
+	 * a DSN whose class contradicts the reply (Postfix's 4.5.0 for "550
+	 * 5.5.0" at the greeting) yields to the reply's own code */
+	if (have_dsn && reply.enhanced.klass &&
+	    ((dsn_en.subject == 0 && dsn_en.detail == 0 && reply.enhanced.klass == dsn_en.klass &&
+	      (reply.enhanced.subject || reply.enhanced.detail)) ||
+	     (own_klass == reply.code / 100 && own_klass != dsn_en.klass))) {
 		smtpcodes_enhanced_format(&reply.enhanced, r->status, sizeof r->status);
 		dsn_en = reply.enhanced;
 	}
@@ -357,16 +411,20 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	 * message itself, from a filtering gateway, or with a status that is
 	 * about the mailbox (X.2.0) or policy (X.7.x) rather than the address
 	 * (an X.7 the reply itself gave; only the DSN's, when the words answered
-	 * the RCPT command: the reporting MTA's guess). X.2.1 says the mailbox
-	 * exists but is disabled: "user unknown" words with it are a refusal of
-	 * the message unless they answered the RCPT command. */
-	if (v.reason == SMTPCODES_REASON_USERUNKNOWN &&
+	 * the RCPT command: the reporting MTA's guess). A status about a disabled
+	 * mailbox (X.2.1) or the mail system (X.3.x) leaves the words standing
+	 * only in answer to RCPT TO. */
+	if (v.reason == SMTPCODES_REASON_USERUNKNOWN && !recipient_access_map(r, st, dl) &&
 	    (st == SMTPCODES_STAGE_DATA || st == SMTPCODES_STAGE_EOD ||
 	     (r->appliance && !(have_dsn && dsn_en.subject == 1 && dsn_en.detail == 1)) ||
 	     (have_dsn && dsn_en.subject == 2 && dsn_en.detail == 0) ||
-	     (have_dsn && dsn_en.subject == 2 && dsn_en.detail == 1 && st != SMTPCODES_STAGE_RCPT) ||
-	     (have_dsn && dsn_en.subject == 7 && (st != SMTPCODES_STAGE_RCPT || !status_added))))
+	     (have_dsn && dsn_en.subject == 7 && (st != SMTPCODES_STAGE_RCPT || !status_added)) ||
+	     (have_dsn && st != SMTPCODES_STAGE_RCPT &&
+	      ((dsn_en.subject == 2 && dsn_en.detail == 1) || dsn_en.subject == 3))))
 		v.reason = SMTPCODES_REASON_FILTERED;
+	/* ... and in answer to MAIL FROM they are about the sender */
+	if (v.reason == SMTPCODES_REASON_USERUNKNOWN && st == SMTPCODES_STAGE_MAIL)
+		v.reason = SMTPCODES_REASON_REJECTED;
 	/* refused before any command of ours: the sending host is blocked */
 	if ((st == SMTPCODES_STAGE_CONNECT || st == SMTPCODES_STAGE_HELO) && v.klass != SMTPCODES_CLASS_SUCCESS &&
 	    (v.reason == SMTPCODES_REASON_UNDEFINED || v.reason == SMTPCODES_REASON_REJECTED ||
@@ -399,14 +457,21 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	     (v.reason == SMTPCODES_REASON_NETWORKERROR && bounce_memcasemem(r->diag, dl, "timed out")) ||
 	     (v.reason == SMTPCODES_REASON_NETWORKERROR && v.source == SMTPCODES_EVIDENCE_ENHANCED && have_dsn &&
 	      dsn_en.subject == 4 && dsn_en.detail == 0)) &&
-	    (!strcmp(r->action, "delayed") || (!strcmp(r->action, "failed") && have_dsn && dsn_en.klass == 4)))
+	    (!strcmp(r->action, "delayed") || !strcmp(r->action, "expired") ||
+	     (!strcmp(r->action, "failed") && have_dsn && dsn_en.klass == 4)))
 		r->reason_hint = SMTPCODES_REASON_EXPIRED;
 	if (r->reason_hint >= 0)
 		v.reason = (enum smtpcodes_reason)r->reason_hint;
+	/* a reason written in a script the rules do not read (Notes and Domino
+	 * in Japanese, raw ISO-2022-JP): the bounce does give a reason, we
+	 * cannot tell which - a person has to read it (onhold), unlike a bounce
+	 * that gives none (undefined) */
+	if (v.reason == SMTPCODES_REASON_UNDEFINED && v.klass != SMTPCODES_CLASS_SUCCESS && foreign_script(r->diag))
+		v.reason = SMTPCODES_REASON_ONHOLD;
 
-	/* Exim gave up retrying a temporary trouble and names no code: the
-	 * trouble was temporary */
-	if (!r->finalstatus[0] && !reply.code && v.reason == SMTPCODES_REASON_EXPIRED &&
+	/* Exim gave up retrying a temporary trouble (a host that does not
+	 * answer, a full mailbox) and names no code: the trouble was temporary */
+	if (!r->finalstatus[0] && !reply.code &&
 	    (bounce_memcasemem(r->diag, dl, "retry timeout exceeded") ||
 	     bounce_memcasemem(r->diag, dl, "failing for a long time")))
 		v.klass = SMTPCODES_CLASS_TEMPORARY;

@@ -17,6 +17,7 @@
  * order, so the output does not depend on the number of threads. Big files
  * (a large mbox) are mapped rather than read.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -319,10 +320,35 @@ static void one_message(struct ctx *c, const char *origin, const char *buf, size
 	bounce_list_free(&l);
 }
 
-/* An mbox: messages start at lines "From " (after a blank line, or at the
- * very start); the "From " line itself is not part of the message. Line
- * ends may still be CRLF here: each message is copied and normalised on its
- * own, so a mapped mbox of any size costs one message of memory. */
+/* Is the line at p (up to e) a full mbox separator: "From", the sender, a
+ * weekday, ..., a time, a year ("From MAILER-DAEMON  Thu Jul  2 12:05:05
+ * 2020")? */
+static int from_line(const char *p, const char *e)
+{
+	static const char days[] = "MonTueWedThuFriSatSun";
+	const char *nl = memchr(p, '\n', (size_t)(e - p)), *le = nl ? nl : e, *d;
+	size_t i;
+	if (le > p && le[-1] == '\r')
+		le--;
+	if (le - p < 30 || memcmp(p, "From ", 5) || p[5] == ' ')
+		return 0;
+	d = memchr(p + 5, ' ', (size_t)(le - p - 5));
+	while (d && d < le && *d == ' ')
+		d++;
+	if (!d || le - d < 20 || d[3] != ' ' || !memchr(d, ':', (size_t)(le - d)))
+		return 0;
+	for (i = 0; i < 7 && memcmp(d, days + 3 * i, 3); i++)
+		;
+	return i < 7 && le[-5] == ' ' && isdigit((unsigned char)le[-1]) && isdigit((unsigned char)le[-2]) &&
+	       isdigit((unsigned char)le[-3]) && isdigit((unsigned char)le[-4]);
+}
+
+/* An mbox: messages start at lines "From " after a blank line (or at the
+ * very start), or at any line that is a whole separator with its date
+ * (messages glued together without the blank line); the "From " line
+ * itself is not part of the message. Line ends may still be CRLF here:
+ * each message is copied and normalised on its own, so a mapped mbox of
+ * any size costs one message of memory. */
 static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
 {
 	const char *p = buf, *e = buf + len;
@@ -331,7 +357,7 @@ static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
 		const char *start = nl ? nl + 1 : e, *f = start;
 		while ((f = memchr(f, '\n', (size_t)(e - f))) != NULL) {
 			if (f + 6 <= e && !memcmp(f + 1, "From ", 5) && f > start &&
-			    (f[-1] == '\n' || (f[-1] == '\r' && f - 1 > start && f[-2] == '\n')))
+			    (f[-1] == '\n' || (f[-1] == '\r' && f - 1 > start && f[-2] == '\n') || from_line(f + 1, e)))
 				break;
 			f++;
 		}
