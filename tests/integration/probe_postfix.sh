@@ -168,6 +168,16 @@ check cert-untrusted 13 "not trusted" -- \
 	$SMTPCODES probe --no-checks --timeout 10 --lang en --cafile "$DIR/other.pem" "127.0.0.1:$PORT"
 check cert-insecure 0 "NOT trusted" -- \
 	$SMTPCODES probe --no-checks --timeout 10 --lang en --cafile "$DIR/other.pem" --insecure "127.0.0.1:$PORT"
+# the system CAs (no --cafile): the test CA inside a large bundle is found
+# when the hashed directory does not hold it, a bundle without it fails
+{ [ -r /etc/ssl/certs/ca-certificates.crt ] && sed -n '1,/END CERTIFICATE/p' /etc/ssl/certs/ca-certificates.crt
+  cat "$DIR/ca.pem"; cat "$DIR/other.pem"
+  [ -r /etc/ssl/certs/ca-certificates.crt ] && cat /etc/ssl/certs/ca-certificates.crt; } > "$DIR/bundle.pem"
+mkdir -p "$DIR/emptydir"
+check system-cas 0 "Verification: trusted" -- env SSL_CERT_FILE="$DIR/bundle.pem" SSL_CERT_DIR="$DIR/emptydir" \
+	$SMTPCODES probe --no-checks --timeout 10 --lang en --quit-after tls "127.0.0.1:$PORT"
+check system-cas-missing 13 "unable to get local issuer certificate" -- env SSL_CERT_FILE="$DIR/other.pem" SSL_CERT_DIR="$DIR/emptydir" \
+	$SMTPCODES probe --no-checks --timeout 10 --lang en --quit-after tls "127.0.0.1:$PORT"
 check implicit-tls 0 "\[tls\]" "TLSv1" "220 mx.probe.test" -- \
 	$SMTPCODES probe --no-checks --timeout 10 --lang en --cafile "$DIR/ca.pem" --tls-implicit --quit-after ehlo "127.0.0.1:$SPORT"
 printf 'Subject: file\n\n.leading dot\nline two\n' > "$DIR/msg.txt"
