@@ -174,7 +174,15 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 int bounce_needles_init(void);   /* 0, or -1 when the pattern engine failed */
 void bounce_needles_free(void);
 void bounce_needles_thread_done(void); /* frees the calling thread's scratch */
+/* Records where each phrase first occurs in m->text (m->hits); the table is
+ * loaded on the first call (built at build time, tools/needlesdb.c). */
 void bounce_needles_scan(struct bounce_msg *m);
+/* The table serialized for tools/needlesdb: 0, or -1 when it does not
+ * compile; the caller frees *blob. */
+int bounce_needles_build(char **blob, size_t *len);
+/* The phrases of the table, for the tests. */
+size_t bounce_needles_count(void);
+const char *bounce_needle_text(size_t i);
 /* Offset of needle's first occurrence in m->text, -1 when absent, -2 when
  * the needle is not in the table (the caller searches itself). */
 long bounce_needle_at(const struct bounce_msg *m, const char *needle);
