@@ -16,6 +16,7 @@
 #define SC_BOUNCE_MIME_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "bounce/bounce.h"
 
@@ -78,6 +79,10 @@ int bounce_msg_parse_fast(struct bounce_msg *m, const char *buf, size_t len);
  * the two is the same, else 1 with the first difference described in
  * why. For the tests and the fuzz harness. */
 int bounce_msg_diff(const struct bounce_msg *a, const struct bounce_msg *b, char *why, size_t whylen);
+
+/* bounce_parse_date() without its own reading of canonical dates: GMime
+ * only. For the tests. */
+time_t bounce_parse_date_gmime(const char *s);
 
 /* Base64 and quoted-printable decoding as GMime's data wrapper does it;
  * out must hold len bytes. Return the decoded length. Exposed for the

@@ -111,6 +111,43 @@ static void test_qp(void **state)
 	}
 }
 
+/* Dates: the canonical form bounce_parse_date() reads itself must give
+ * what GMime gives, and everything else goes to GMime. */
+static void test_dates(void **state)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const day[] = { "Mon, ", "Tue, ", "Sun, ", "", "mon, ", "Xyz, " };
+	static const char *const tail[] = { "", " (CET)", " extra", "  (x)", "\t(y)" };
+	static const char *const odd[] = {
+		"Mon, 23 Nov 2026 01:02:03 GMT", "Mon, 23 Nov 26 01:02:03 +0100", "Mon, 23 Nov 2026 1:2:3 +0100",
+		"Mon,23 Nov 2026 01:02:03 +0100", "Mon, 30 Feb 2026 01:02:03 +0100", "Mon, 23 Nov 2026 01:02:60 +0100",
+		"Mon, 23 Nov 2026 01:02:03 +0160", "Mon, 23 Nov 2026 01:02:03 +2500", "Tue, 29 Feb 1900 12:00:00 +0000",
+		"Tue, 29 Feb 2000 12:00:00 +0000", "Thu, 1 Jan 1970 00:00:00 +0100", "00 Jan 2020 00:00:00 +0000",
+		"32 Jan 2020 00:00:00 +0000", "1 Jan 1899 00:00:00 +0000", "Thu, 31 Dec 9999 23:59:59 -1459", "", "garbage",
+	};
+	int round;
+	size_t i;
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		char s[96];
+		int d = 1 + (int)rnd(31), y = 1890 + (int)rnd(300);
+		snprintf(s, sizeof s, "%s%d %s %04d %02u:%02u:%02u %c%02u%02u%s", day[rnd(6)], d, mon[rnd(12)], y, rnd(25),
+		         rnd(61), rnd(61), rnd(2) ? '+' : '-', rnd(16), rnd(61), tail[rnd(5)]);
+		if (bounce_parse_date(s) != bounce_parse_date_gmime(s)) {
+			print_error("\"%s\": got %lld, want %lld\n", s, (long long)bounce_parse_date(s),
+			            (long long)bounce_parse_date_gmime(s));
+			fail();
+		}
+	}
+	for (i = 0; i < sizeof odd / sizeof odd[0]; i++)
+		if (bounce_parse_date(odd[i]) != bounce_parse_date_gmime(odd[i])) {
+			print_error("\"%s\": got %lld, want %lld\n", odd[i], (long long)bounce_parse_date(odd[i]),
+			            (long long)bounce_parse_date_gmime(odd[i]));
+			fail();
+		}
+}
+
 /* ---------------------------------------------------------------- messages */
 
 /* Reads msg[0..len) with both walks: returns 1 when the fast one took it,
@@ -465,7 +502,7 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base64), cmocka_unit_test(test_qp),        cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_base64), cmocka_unit_test(test_qp), cmocka_unit_test(test_dates),        cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_goldens), cmocka_unit_test(test_mutations), cmocka_unit_test(test_corpus),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
