@@ -28,6 +28,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,16 +134,29 @@ static void hdrs_push(struct bounce_hdrs *h, const char *name, size_t nlen, char
 static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, const char *raw, size_t len)
 {
 	size_t k = 0, o = 0;
-	char *v;
+	char *v, *t;
 	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r' || raw[len - 1] == ' '))
 		len--;
 	while (k < len && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\r' || raw[k] == '\n'))
 		k++;
 	v = xmalloc(len - k + 1);
-	for (; k < len; k++) {
-		if (raw[k] == '\r' || raw[k] == '\n')
-			continue;
-		v[o++] = raw[k] == '\t' ? ' ' : raw[k];
+	if (memchr(raw + k, '\r', len - k)) {
+		for (; k < len; k++) {
+			if (raw[k] == '\r' || raw[k] == '\n')
+				continue;
+			v[o++] = raw[k] == '\t' ? ' ' : raw[k];
+		}
+	} else {
+		/* no CR (the fast walk's input): copy from fold to fold */
+		while (k < len) {
+			const char *nl = memchr(raw + k, '\n', len - k);
+			size_t n = nl ? (size_t)(nl - raw) - k : len - k;
+			memcpy(v + o, raw + k, n);
+			o += n;
+			k += n + 1;
+		}
+		for (t = memchr(v, '\t', o); t; t = memchr(t + 1, '\t', o - (size_t)(t + 1 - v)))
+			*t = ' ';
 	}
 	v[o] = '\0';
 	hdrs_push(h, name, nlen, v);
@@ -151,9 +165,18 @@ static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, cons
 /* 1 when a raw value needs GMime's decoding: 8-bit bytes or "=?". */
 static int needs_decoding(const char *raw, size_t len)
 {
-	size_t i;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)raw[i] >= 0x80 || (raw[i] == '=' && i + 1 < len && raw[i + 1] == '?'))
+	const char *p = raw, *e = raw + len;
+	for (; p + 8 <= e; p += 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		if (w & 0x8080808080808080u)
+			return 1;
+	}
+	for (; p < e; p++)
+		if ((unsigned char)*p >= 0x80)
+			return 1;
+	for (p = memchr(raw, '=', len); p; p = memchr(p + 1, '=', (size_t)(e - p - 1)))
+		if (p + 1 < e && p[1] == '?')
 			return 1;
 	return 0;
 }
