@@ -74,12 +74,6 @@ static int is_blank(int c)
 	return c == ' ' || c == '\t';
 }
 
-/* g_strstrip()'s white space */
-static int is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f';
-}
-
 static int is_lwsp(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n';
@@ -537,8 +531,9 @@ size_t bounce_mime_qp(const char *in, size_t len, char *out)
 
 enum { ENC_RAW, ENC_BASE64, ENC_QP };
 
-/* The Content-Transfer-Encoding of the fields hv[h0..h1) as GMime's part
- * takes it (unknown names mean no decoding), or -1 for GMime. */
+/* The Content-Transfer-Encoding of the fields hv[h0..h1) as GMime 3.2
+ * reads it (g_mime_content_encoding_from_string(): the first word, any
+ * case; an unknown one means no decoding), or -1 for GMime. */
 static int transfer_encoding(const struct mw *x, size_t h0, size_t h1)
 {
 	static const struct { const char *name; int enc; } names[] = {
@@ -548,7 +543,7 @@ static int transfer_encoding(const struct mw *x, size_t h0, size_t h1)
 	};
 	int dup = 0;
 	const struct mw_hdr *h = find(x, h0, h1, "Content-Transfer-Encoding", &dup);
-	const char *v, *e;
+	const char *v, *e, *w;
 	size_t i;
 	if (dup)
 		return -1;
@@ -558,12 +553,12 @@ static int transfer_encoding(const struct mw *x, size_t h0, size_t h1)
 	e = h->raw + h->rlen - 1; /* the last newline */
 	if (encoded(v, h->rlen) || memchr(v, '\n', (size_t)(e - v)))
 		return -1;
-	while (v < e && is_space(*v))
+	while (v < e && is_blank(*v))
 		v++;
-	while (e > v && is_space(e[-1]))
-		e--;
+	for (w = v; w < e && !is_blank(*w); w++)
+		;
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i].name) == (size_t)(e - v) && !strncasecmp(v, names[i].name, (size_t)(e - v)))
+		if (strlen(names[i].name) == (size_t)(w - v) && !strncasecmp(v, names[i].name, (size_t)(w - v)))
 			return names[i].enc;
 	return ENC_RAW;
 }
@@ -786,10 +781,15 @@ static int part(struct mw *x, const char **pp, size_t h0, size_t h1, int topleve
 		return B_FAIL;
 	if (ct_is(&ct, "multipart", NULL))
 		return multipart(x, pp, &ct, walk);
-	/* GMime reads message/rfc822 as a message whatever its encoding
-	 * field says (it compares the raw value, newline and all) */
-	if (ct_is(&ct, "message", "rfc822"))
-		return message(x, pp, walk);
+	/* a message/rfc822 GMime decodes as a leaf when it is base64 or
+	 * quoted-printable, else reads as a message */
+	if (ct_is(&ct, "message", "rfc822")) {
+		int enc = transfer_encoding(x, h0, h1);
+		if (enc < 0)
+			return B_FAIL;
+		if (enc == ENC_RAW)
+			return message(x, pp, walk);
+	}
 	if (ct_is(&ct, "message", "rfc2822") || ct_is(&ct, "message", "news") || ct_is(&ct, "message", "global"))
 		return B_FAIL;
 	return leaf(x, pp, &ct, h0, h1, walk);

@@ -3,11 +3,14 @@
  * GMime walk (bounce_mime.c): both must make the same struct bounce_msg of
  * every message the fast one accepts. Checked here: its base64 and
  * quoted-printable decoders against GMime's own step functions on random
- * input cut at random places; every golden bounce input; a table of shapes
- * of our own (nesting, encodings, charsets, broken structure, CR LF), each
- * with whether the fast walk must take it or leave it to GMime; and, when
- * BOUNCE_MIME_CORPUS names a folder, every file in it (a corpus check
- * outside the suite: BOUNCE_MIME_CORPUS=../shared/corpus/sisimai/maildir/bsd).
+ * input cut at random places; canonical dates against GMime's reading;
+ * every golden bounce input and every input of the fuzz corpus (where the
+ * differences the fuzzer finds stay); a table of shapes of our own
+ * (nesting, encodings, charsets, broken structure, CR LF), each with
+ * whether the fast walk must take it or leave it to GMime; random edits of
+ * a report; and, when BOUNCE_MIME_CORPUS names a folder, every file in it
+ * (a corpus check outside the suite:
+ * BOUNCE_MIME_CORPUS=../shared/corpus/sisimai/maildir/bsd).
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -274,10 +277,14 @@ static void check_dir(const char *dir, int depth, int *n, int *fast)
 
 static void test_goldens(void **state)
 {
-	int n = 0, fast = 0;
+	int n = 0, fast = 0, fn = 0, ffast = 0;
 	(void)state;
 	check_dir("tests/golden/bounces", 0, &n, &fast);
 	printf("golden inputs: %d messages, %d read by the fast walk\n", n, fast);
+	/* the fuzz seeds and the inputs the fuzzer found the walks to differ on */
+	check_dir("tests/fuzz/corpus/bounce_mime", 1, &fn, &ffast);
+	printf("fuzz corpus: %d messages, %d read by the fast walk\n", fn, ffast);
+	assert_true(fn > 50);
 	assert_true(n > 50);
 	/* the fast walk must take the common shapes, not leave all to GMime */
 	if (fast * 10 < n * 6) {
@@ -401,9 +408,16 @@ static const struct {
 	  "Content-Type: multipart/report; report-type=delivery-status; boundary=r\n\n--r\n\nnot delivered\n--r\n"
 	  "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; x@example.org\nStatus: 5.1.1\n\n--r--\n"
 	  "--f--\n" },
-	{ "message/rfc822 base64", 0,
+	{ "message/rfc822 base64", 1,
 	  "From: a@example.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n"
 	  "Content-Transfer-Encoding: base64\n\nRnJvbTogeEB5Cgp4Cg==\n--b--\n" },
+	{ "top message/rfc822 quoted-printable", 1,
+	  "From: a@example.org\nContent-Type: message/rfc822\nContent-Transfer-Encoding: Quoted-Printable ; x\n\n"
+	  "From: x@y=\n.z\nSubject: =41\n\nbody\n" },
+	{ "encoding with a trailing word", 1,
+	  "From: a@example.org\nContent-Type: text/plain\nContent-Transfer-Encoding: base64 (odd)\n\naGVsbG8=\n" },
+	{ "encoding glued to junk", 1,
+	  "From: a@example.org\nContent-Type: text/plain\nContent-Transfer-Encoding: base64;\n\naGVsbG8=\n" },
 	{ "empty message/rfc822", 1,
 	  "From: a@example.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\n"
 	  "--b--\n" },
