@@ -246,6 +246,8 @@ static int headers(struct mw *x, const char **pp, int top)
 		junk = 0;
 		for (q = p; q < nl && *q != ':'; q++) {
 			unsigned char c = (unsigned char)*q;
+			if (c > 32 && c < 127 && !blank)
+				continue; /* the common case first */
 			if (is_blank(c)) {
 				blank = 1;
 			} else if (blank || c < 32 || c == 127) {

@@ -304,20 +304,24 @@ static void emit(struct ctx *c, const struct bounce_msg *m, const struct bounce_
 /* CRLF and lone CR become LF, in place; returns the new length. */
 static size_t normalize_eol(char *b, size_t n)
 {
-	size_t i, o = 0;
-	if (!memchr(b, '\r', n))
+	char *r = memchr(b, '\r', n), *w, *e = b + n;
+	if (!r)
 		return n;
-	for (i = 0; i < n; i++) {
-		if (b[i] == '\r') {
-			if (i + 1 < n && b[i + 1] == '\n')
-				continue;
-			b[o++] = '\n';
+	/* from CR to CR: the text between moves down in one copy */
+	for (w = r; r;) {
+		char *next;
+		if (r + 1 < e && r[1] == '\n') {
+			r++; /* CR LF: the LF stays */
 		} else {
-			b[o++] = b[i];
+			*r = '\n'; /* a lone CR */
 		}
+		next = memchr(r + 1, '\r', (size_t)(e - r - 1));
+		memmove(w, r, (size_t)((next ? next : e) - r));
+		w += (next ? next : e) - r;
+		r = next;
 	}
-	b[o] = '\0';
-	return o;
+	*w = '\0';
+	return (size_t)(w - b);
 }
 
 static void one_message(struct ctx *c, const char *origin, const char *buf, size_t len)
