@@ -200,11 +200,13 @@ static const char *action_name(const struct bounce_rec *r)
 	}
 }
 
-static void json_field(struct sc_out *o, const char *name, const char *v)
+/* ,"name": and the value as a JSON string ("" for NULL); the key is one
+ * literal, written in one piece */
+#define json_field(o, name, v) json_value((o), ",\"" name "\":", sizeof(",\"" name "\":") - 1, (v))
+
+static void json_value(struct sc_out *o, const char *key, size_t klen, const char *v)
 {
-	sc_out_str(o, ",\"");
-	sc_out_str(o, name);
-	sc_out_str(o, "\":");
+	sc_out_put(o, key, klen);
 	sc_out_json_cstr(o, v ? v : "");
 }
 
