@@ -691,6 +691,8 @@ static int canonical_date(const char *s, time_t *t)
 	} else {
 		return 0;
 	}
+	if (strlen(s) < 23) /* "Jan 2006 15:04:05 -0700" */
+		return 0;
 	for (mon = 0; mon < 12 && (memcmp(months + mon * 3, s, 3) || s[3] != ' '); mon++)
 		;
 	if (mon == 12 || two(s + 4) < 0 || two(s + 6) < 0 || s[8] != ' ')

@@ -142,7 +142,7 @@ struct ctx {
 	struct batch *job;
 };
 
-#define BOUNCES_WINDOW 64  /* batches a thread may run ahead of the writer */
+#define BOUNCES_WINDOW 16  /* batches a thread may run ahead of the writer */
 #define BOUNCES_BATCH  16  /* files per batch at most */
 
 static const char *domain_of(const char *addr)

@@ -128,6 +128,8 @@ static void test_dates(void **state)
 		"Mon, 23 Nov 2026 01:02:03 +0160", "Mon, 23 Nov 2026 01:02:03 +2500", "Tue, 29 Feb 1900 12:00:00 +0000",
 		"Tue, 29 Feb 2000 12:00:00 +0000", "Thu, 1 Jan 1970 00:00:00 +0100", "00 Jan 2020 00:00:00 +0000",
 		"32 Jan 2020 00:00:00 +0000", "1 Jan 1899 00:00:00 +0000", "Thu, 31 Dec 9999 23:59:59 -1459", "", "garbage",
+		/* cut short: nothing may be read past the end */
+		"Mon, 1", "Mon, 12 ", "1 Jan", "12 Jan 2020", "12 Jan 2020 00:00:00", "12 Jan 2020 00:00:00 +00", "Mon,",
 	};
 	int round;
 	size_t i;
@@ -143,12 +145,15 @@ static void test_dates(void **state)
 			fail();
 		}
 	}
-	for (i = 0; i < sizeof odd / sizeof odd[0]; i++)
-		if (bounce_parse_date(odd[i]) != bounce_parse_date_gmime(odd[i])) {
-			print_error("\"%s\": got %lld, want %lld\n", odd[i], (long long)bounce_parse_date(odd[i]),
-			            (long long)bounce_parse_date_gmime(odd[i]));
+	for (i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		char *h = strdup(odd[i]); /* on the heap, so ASan sees a read past its end */
+		if (bounce_parse_date(h) != bounce_parse_date_gmime(h)) {
+			print_error("\"%s\": got %lld, want %lld\n", h, (long long)bounce_parse_date(h),
+			            (long long)bounce_parse_date_gmime(h));
 			fail();
 		}
+		free(h);
+	}
 }
 
 /* ---------------------------------------------------------------- messages */
