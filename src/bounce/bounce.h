@@ -180,7 +180,9 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 	bounce_mod_einsundeins, bounce_mod_zoho, bounce_mod_imailserver, bounce_mod_au, bounce_mod_generic;
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
-int bounce_needles_init(void);   /* 0, or -1 when the pattern engine failed */
+/* Loads the phrase table now, from any thread (else the first scan does):
+ * 0, or -1 when the pattern engine failed. */
+int bounce_needles_init(void);
 void bounce_needles_free(void);
 void bounce_needles_thread_done(void); /* frees the calling thread's scratch */
 /* Records where each phrase first occurs in m->text (m->hits); the table is

@@ -68,7 +68,6 @@ void bounce_mime_init(void)
 {
 	const char *e = getenv("SMTPCODES_MIME");
 	only_gmime = e && !strcmp(e, "gmime");
-	bounce_needles_init();
 }
 
 void bounce_mime_shutdown(void)

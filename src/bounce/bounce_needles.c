@@ -311,7 +311,8 @@ int bounce_needles_build(char **blob, size_t *len)
 
 int bounce_needles_init(void)
 {
-	return 0;
+	pthread_once(&once, setup);
+	return ready ? 0 : -1;
 }
 
 void bounce_needles_free(void)

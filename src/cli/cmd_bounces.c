@@ -123,6 +123,13 @@ struct run {
 	unsigned long skipped;
 	int werr;
 	int rc;
+	/* start-up: a second thread loads the classifier while the main
+	 * thread collects the files */
+	char **rules;
+	size_t nrules;
+	int engine;             /* 0 loading, 1 loaded, -1 failed (engine_rc) */
+	int engine_rc;
+	int go;                 /* the batches are made */
 };
 
 /* One thread: its classifier scratch and the buffer it reads files into. */
@@ -472,24 +479,33 @@ static void one_file(struct ctx *c, const char *path)
 		free(buf);
 }
 
-static void add_job(struct run *run, const char *path)
+/* Adds path (taken, not copied) to the inputs. */
+static void add_path(struct run *run, char *path)
 {
 	if (run->npaths == run->cappaths) {
 		run->cappaths = run->cappaths ? run->cappaths * 2 : 256;
 		run->paths = xrealloc(run->paths, run->cappaths * sizeof *run->paths);
 	}
-	run->paths[run->npaths++] = xstrdup(path);
+	run->paths[run->npaths++] = path;
 }
 
-/* A folder entry: its name and what readdir() says it is. */
+static void add_job(struct run *run, const char *path)
+{
+	add_path(run, xstrdup(path));
+}
+
+/* A folder entry: its path (the folder's, then its name) and what
+ * readdir() says it is. */
 struct entry {
-	char *name;
+	char *path;
 	unsigned char type;
 };
 
+/* All entries share their folder's path: comparing the paths orders the
+ * names. */
 static int cmp_entry(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
 }
 
 /* Collects the files under path (a file, "-", or a folder read in name
@@ -503,7 +519,7 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 	struct dirent *de;
 	struct entry *names = NULL;
 	size_t n = 0, cap = 0, i, pl = strlen(path);
-	int has_cur = 0;
+	int has_cur = 0, slash = pl && path[pl - 1] == '/';
 
 	if (type == DT_REG || !strcmp(path, "-")) {
 		add_job(run, path);
@@ -526,15 +542,24 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
+		size_t nl;
+		char *full;
 		if (de->d_name[0] == '.')
 			continue;
+		/* a Maildir's tmp/ holds deliveries still being written */
 		if (!strcmp(de->d_name, "cur"))
 			has_cur = 1;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			names = xrealloc(names, cap * sizeof *names);
 		}
-		names[n].name = xstrdup(de->d_name);
+		nl = strlen(de->d_name);
+		full = xmalloc(pl + nl + 2);
+		memcpy(full, path, pl);
+		if (!slash)
+			full[pl] = '/';
+		memcpy(full + pl + !slash, de->d_name, nl + 1);
+		names[n].path = full;
 		/* links and file systems without d_type: stat() decides */
 		names[n++].type = de->d_type == DT_REG || de->d_type == DT_DIR ? de->d_type : DT_UNKNOWN;
 	}
@@ -542,14 +567,14 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 	if (n)
 		qsort(names, n, sizeof *names, cmp_entry);
 	for (i = 0; i < n; i++) {
-		size_t nl = strlen(names[i].name);
-		char *full = xmalloc(pl + nl + 2);
-		snprintf(full, pl + nl + 2, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/", names[i].name);
-		/* a Maildir's tmp/ holds deliveries still being written */
-		if (!(has_cur && !strcmp(names[i].name, "tmp")))
-			collect(run, full, depth + 1, names[i].type);
-		free(full);
-		free(names[i].name);
+		if (has_cur && !strcmp(names[i].path + pl + !slash, "tmp")) {
+			free(names[i].path);
+		} else if (names[i].type == DT_REG) {
+			add_path(run, names[i].path);
+		} else {
+			collect(run, names[i].path, depth + 1, names[i].type);
+			free(names[i].path);
+		}
 	}
 	free(names);
 }
@@ -647,6 +672,34 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The second thread: loads the classifier (and the bounce phrase table)
+ * while the main thread collects the files, then works like the others;
+ * its engine holds the classifier the main thread frees at the end. */
+static void *loader(void *arg)
+{
+	struct worker *wk = arg;
+	struct run *run = wk->run;
+	int rc = sc_engine_open(&wk->eng, run->rules, run->nrules);
+	pthread_mutex_lock(&run->mu);
+	run->engine_rc = rc;
+	run->engine = rc ? -1 : 1;
+	if (!rc)
+		run->cl = wk->eng.cl;
+	pthread_cond_broadcast(&run->cv);
+	pthread_mutex_unlock(&run->mu);
+	if (rc)
+		return NULL;
+	bounce_needles_init();
+	pthread_mutex_lock(&run->mu);
+	while (!run->go)
+		pthread_cond_wait(&run->cv, &run->mu);
+	pthread_mutex_unlock(&run->mu);
+	work(wk);
+	bounce_needles_thread_done();
+	free(wk->rbuf);
+	return NULL;
+}
+
 static int cmp_supp(const void *a, const void *b)
 {
 	const struct supp *x = a, *y = b;
@@ -730,7 +783,7 @@ int cmd_bounces(int argc, char **argv)
 	char **rules = xcalloc((size_t)argc, sizeof *rules);
 	size_t nrules = 0, i, per;
 	const char *supfile = NULL;
-	int header = 0, c, rc, njobs = default_jobs(), nthreads;
+	int header = 0, c, rc, njobs = default_jobs(), nthreads, started, loading;
 	pthread_t *th;
 
 	memset(&run, 0, sizeof run);
@@ -757,20 +810,45 @@ int cmd_bounces(int argc, char **argv)
 		}
 	}
 	wk = xcalloc((size_t)njobs, sizeof *wk);
-	rc = sc_engine_open(&wk[0].eng, rules, nrules);
-	free(rules);
-	if (rc) {
-		free(wk);
-		return rc;
-	}
-	run.cl = wk[0].eng.cl;
-	bounce_mime_init();
+	th = xcalloc((size_t)njobs, sizeof *th);
+	for (c = 0; c < njobs; c++)
+		wk[c].run = &run;
+	run.rules = rules;
+	run.nrules = nrules;
 	pthread_mutex_init(&run.mu, NULL);
 	pthread_cond_init(&run.cv, NULL);
+	bounce_mime_init();
+	/* with two threads or more, the second loads the classifier while
+	 * this one collects the files */
+	loading = njobs > 1 && !pthread_create(&th[1], NULL, loader, &wk[1]);
+	if (!loading) {
+		rc = sc_engine_open(&wk[0].eng, rules, nrules);
+		if (rc)
+			goto early;
+		run.cl = wk[0].eng.cl;
+	}
 	if (optind >= argc)
 		collect(&run, "-", 0, DT_UNKNOWN);
 	for (c = optind; c < argc; c++)
 		collect(&run, argv[c], 0, DT_UNKNOWN);
+	if (loading) {
+		pthread_mutex_lock(&run.mu);
+		while (!run.engine)
+			pthread_cond_wait(&run.cv, &run.mu);
+		pthread_mutex_unlock(&run.mu);
+		if (run.engine < 0) {
+			rc = run.engine_rc;
+			pthread_join(th[1], NULL);
+			loading = 0;
+			goto early;
+		}
+		wk[0].eng.cl = run.cl;
+		if (smtpcodes_scratch_new(run.cl, &wk[0].eng.scratch)) {
+			sc_warn("cannot allocate classifier scratch space");
+			rc = EX_OSERR;
+			goto early;
+		}
+	}
 
 	if (header && !run.json)
 		fputs("origin\trecipient\taddresser\ttimestamp\treason\tdeliverystatus\treplycode\tclass\t"
@@ -787,21 +865,23 @@ int cmd_bounces(int argc, char **argv)
 		run.batches[i].first = i * per;
 		run.batches[i].n = run.npaths - i * per < per ? run.npaths - i * per : per;
 	}
-	/* the main thread is worker 0; the others start their own */
-	th = xcalloc((size_t)njobs, sizeof *th);
-	for (c = 0; c < njobs; c++)
-		wk[c].run = &run;
-	for (c = 1; c < nthreads; c++)
-		if (pthread_create(&th[c], NULL, worker, &wk[c]))
+	/* the main thread is worker 0, the loader worker 1; the others start
+	 * their own */
+	for (started = loading ? 2 : 1; started < nthreads; started++)
+		if (pthread_create(&th[started], NULL, worker, &wk[started]))
 			break;
-	nthreads = c < nthreads ? c : nthreads;
+	pthread_mutex_lock(&run.mu);
+	run.go = 1;
+	pthread_cond_broadcast(&run.cv);
+	pthread_mutex_unlock(&run.mu);
 	work(&wk[0]);
-	for (c = 1; c < nthreads; c++)
+	if (loading)
+		pthread_join(th[1], NULL);
+	for (c = 2; c < started; c++)
 		pthread_join(th[c], NULL);
-	free(th);
 	free(wk[0].rbuf);
 	free(run.batches);
-	free(run.paths);
+	free(run.paths); /* each path went with its batch */
 	if (fflush(stdout) || run.werr) {
 		sc_warn("bounces: write error on standard output");
 		run.rc = EX_IOERR;
@@ -814,12 +894,35 @@ int cmd_bounces(int argc, char **argv)
 	for (i = 0; i < run.nsupp; i++)
 		free(run.supp[i].addr);
 	free(run.supp);
+	rc = run.rc;
+	if (!rc && run.skipped)
+		rc = EX_DATAERR;
+	goto out;
+early:
+	if (loading) {
+		/* the loader waits for batches that never come */
+		pthread_mutex_lock(&run.mu);
+		run.go = 1;
+		pthread_cond_broadcast(&run.cv);
+		pthread_mutex_unlock(&run.mu);
+		pthread_join(th[1], NULL);
+	}
+	for (i = 0; i < run.npaths; i++)
+		free(run.paths[i]);
+	free(run.paths);
+out:
 	pthread_cond_destroy(&run.cv);
 	pthread_mutex_destroy(&run.mu);
 	bounce_mime_shutdown();
-	sc_engine_close(&wk[0].eng);
+	if (run.engine) {
+		/* the loader's engine holds the classifier */
+		smtpcodes_scratch_free(wk[0].eng.scratch);
+		sc_engine_close(&wk[1].eng);
+	} else {
+		sc_engine_close(&wk[0].eng);
+	}
+	free(th);
 	free(wk);
-	if (!run.rc && run.skipped)
-		run.rc = EX_DATAERR;
-	return run.rc;
+	free(rules);
+	return rc;
 }
