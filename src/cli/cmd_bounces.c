@@ -16,9 +16,10 @@
  * thread is one of them), a batch of consecutive files at a time, each batch
  * into its own output buffer; whichever thread finishes the batch that is
  * next in input order writes it (and the finished ones after it), so the
- * output does not depend on the number of threads. Each thread reads its
- * files into one buffer it keeps; big files (a large mbox) are mapped
- * rather than read.
+ * output does not depend on the number of threads. With two threads or
+ * more, the second one loads the classifier while the main thread walks
+ * the folders. Each thread reads its files into one buffer it keeps; big
+ * files (a large mbox) are mapped rather than read.
  */
 #include <dirent.h>
 #include <errno.h>
