@@ -8,25 +8,26 @@
  * a header block, then one text part or a multipart/report with a text, a
  * message/delivery-status and the original's headers (text/rfc822-headers
  * or message/rfc822), in 7bit, 8bit, base64 or quoted-printable. This walk
- * reads those in one pass over the bytes, the way GMime's parser reads
- * them (its rules for header blocks, boundaries and the line end before a
- * boundary, its decoders), and feeds each part to the same
- * code as the GMime walk (bounce_walk_leaf()). Whatever it does not
- * understand in full it does not guess: the message goes to GMime, the
- * reference. Those are: CR or NUL bytes (the program hands over LF-only
- * text), a header block that the end of the input cuts, a field name with
- * 8-bit bytes or none at all, a boundary line inside a header block, a
- * Content-Type with comments, RFC 2231 or encoded parameters or duplicate
- * parameters, repeated Content-* fields, uuencode, a digest, the rarer
- * message types (rfc2822, news, global), deep nesting, and long lines that
- * hold a boundary where GMime's 4 KB reads could split them. The unit test,
- * the fuzz harness and the corpus check hold the two walks to the same
- * result (tests/unit/test_bounce_mime.c, tests/fuzz/fuzz_bounce_mime.c).
+ * reads those in one pass over the bytes, the way GMime 3.2's parser reads
+ * them (its rules for header blocks, boundaries, the line end before a
+ * boundary, Content-Type parameters in its loose mode, its decoders), and
+ * gives each part to the same code as the GMime walk (bounce_walk_leaf()).
+ * What it does not understand in full it does not guess: the message goes
+ * to GMime, the reference. Those are: CR or NUL bytes (the program hands
+ * over LF-only text), a header block the end of the input cuts, a field
+ * name with 8-bit bytes or none at all, a boundary line inside a header
+ * block, a Content-Type with comments, escapes, RFC 2231 or encoded or
+ * repeated parameters, repeated Content-* fields, uuencode, a digest, the
+ * rarer message types (rfc2822, news, global), nesting deeper than 16, and
+ * long lines holding a boundary where GMime's 4 KB reads could split them.
+ * tests/unit/test_bounce_mime.c and tests/fuzz/fuzz_bounce_mime.c hold the
+ * two walks to the same result.
  *
- * Header values are unfolded here when they are plain ASCII; values with
- * 8-bit bytes or encoded words, charsets other than UTF-8 and ASCII, and
- * RFC 2047 in the original's headers go through GMime's own functions, so
- * the decoding is GMime's in both walks.
+ * Plain ASCII header values are unfolded by the code both walks share
+ * (bounce_mime_add_header()); values with 8-bit bytes or encoded words,
+ * charsets other than UTF-8 and ASCII, and RFC 2047 in the original's
+ * headers go through GMime's own functions, so that decoding is GMime's in
+ * both walks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,19 +141,28 @@ static const char *line_end(const struct mw *x, const char *p)
  */
 static int scan(struct mw *x, const char **pp, const char **cs, const char **ce)
 {
-	const char *p = *pp, *from = p;
+	const char *p = *pp, *from = p, *next[MW_NEST];
+	int i;
 	*cs = p;
 	if (!x->nb) {
 		*ce = *pp = x->end;
 		return B_EOS;
 	}
+	for (i = 0; i < x->nb; i++)
+		next[i] = NULL; /* not searched yet */
 	for (;;) {
 		const char *hit = NULL, *ls, *le;
-		int i, f;
+		int f;
+		/* where each boundary occurs next: searched again only once
+		 * passed, so many false hits cost no more than one pass */
 		for (i = 0; i < x->nb; i++) {
-			const char *o = memmem(from, (size_t)(x->end - from), x->bnd[i], x->blen[i]);
-			if (o && (!hit || o < hit))
-				hit = o;
+			if (!next[i] || (next[i] < from && next[i] != x->end)) {
+				next[i] = memmem(from, (size_t)(x->end - from), x->bnd[i], x->blen[i]);
+				if (!next[i])
+					next[i] = x->end;
+			}
+			if (next[i] != x->end && (!hit || next[i] < hit))
+				hit = next[i];
 		}
 		if (!hit) {
 			*ce = *pp = x->end;
