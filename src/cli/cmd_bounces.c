@@ -759,6 +759,16 @@ static int write_suppressions(struct supp *supp, size_t nsupp, const char *path)
 	return 0;
 }
 
+/* 1 when the arguments name a single input that is no folder (or none:
+ * standard input). */
+static int one_input(int n, char **args)
+{
+	struct stat st;
+	if (n == 0)
+		return 1;
+	return n == 1 && (!strcmp(args[0], "-") || (stat(args[0], &st) == 0 && !S_ISDIR(st.st_mode)));
+}
+
 static int default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -820,8 +830,10 @@ int cmd_bounces(int argc, char **argv)
 	pthread_cond_init(&run.cv, NULL);
 	bounce_mime_init();
 	/* with two threads or more, the second loads the classifier while
-	 * this one collects the files */
-	loading = njobs > 1 && !pthread_create(&th[1], NULL, loader, &wk[1]);
+	 * this one collects the files (one file or standard input: nothing
+	 * to collect, no second thread to wait for) */
+	loading = njobs > 1 && !one_input(argc - optind, argv + optind) &&
+	          !pthread_create(&th[1], NULL, loader, &wk[1]);
 	if (!loading) {
 		rc = sc_engine_open(&wk[0].eng, rules, nrules);
 		if (rc)
