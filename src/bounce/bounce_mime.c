@@ -164,15 +164,16 @@ static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, cons
 /* 1 when a raw value needs GMime's decoding: 8-bit bytes or "=?". */
 static int needs_decoding(const char *raw, size_t len)
 {
-	const char *p = raw, *e = raw + len;
-	for (; p + 8 <= e; p += 8) {
+	const char *p, *e = raw + len;
+	size_t i;
+	for (i = 0; i + 8 <= len; i += 8) {
 		uint64_t w;
-		memcpy(&w, p, 8);
+		memcpy(&w, raw + i, 8);
 		if (w & 0x8080808080808080u)
 			return 1;
 	}
-	for (; p < e; p++)
-		if ((unsigned char)*p >= 0x80)
+	for (; i < len; i++)
+		if ((unsigned char)raw[i] >= 0x80)
 			return 1;
 	for (p = memchr(raw, '=', len); p; p = memchr(p + 1, '=', (size_t)(e - p - 1)))
 		if (p + 1 < e && p[1] == '?')
