@@ -65,7 +65,7 @@ KB_FILES := $(sort $(wildcard data/kb/*.kb))
 
 CORE_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_SRC:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 LIB_OBJ  := $(CORE_OBJ) $(BUILD)/obj/gen/rules_db.o
-APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/needles_db.o
 MAIN_OBJ := $(BUILD)/obj/src/cli/main.o
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -98,6 +98,18 @@ $(BUILD)/tools/rulesdb: tools/rulesdb.c tools/rulesdb_empty.c $(CORE_OBJ)
 $(BUILD)/gen/rules_db.c: $(BUILD)/tools/rulesdb $(KBGEN)
 	$(BUILD)/tools/rulesdb > $(BUILD)/gen/rules_db.bin
 	$(KBGEN) embed sc_builtin_db $(BUILD)/gen/rules_db.bin > $@.tmp && mv $@.tmp $@
+
+# the phrase table of the bounce modules, compiled once at build time
+# (tools/needlesdb.c); built from bounce_needles.c itself
+$(BUILD)/tools/needlesdb: tools/needlesdb.c tools/needlesdb_empty.c src/bounce/bounce_needles.c src/common/util.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDSAN) -o $@ tools/needlesdb.c tools/needlesdb_empty.c \
+	  src/bounce/bounce_needles.c src/common/util.c $(shell pkg-config --libs libhs) -lstdc++ -lm -lpthread
+
+$(BUILD)/gen/needles_db.c: $(BUILD)/tools/needlesdb $(KBGEN)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/needlesdb > $(BUILD)/gen/needles_db.bin
+	$(KBGEN) embed sc_needles_db $(BUILD)/gen/needles_db.bin > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(@D)

@@ -3,37 +3,65 @@
 #
 # CORPUS is a folder laid out like ../shared/corpus/sisimai: maildir/bsd/ with
 # one bounce per file and, optionally, expected.tsv beside it. Both tools read
-# the same folder in the same run, three times each; the best time counts.
-# Prints the two times, the ratio, and, when expected.tsv and
-# score-bounces.py are found, the agreement of our records with it.
-# sisimai is Debian's libsisimai-perl (Sisimai->make); without it only our
-# time is printed.
+# the same folder in the same run, RUNS times each (default 5); the best wall
+# time counts. Prints the two times and their ratio; our CPU time with one
+# thread (--jobs 1) and our start-up (an empty input); whether the built-in
+# MIME walk and GMime (SMTPCODES_MIME=gmime) give the same records; and, when
+# expected.tsv and score-bounces.py are found, the agreement of our records
+# with it. sisimai is Debian's libsisimai-perl (Sisimai->make); without it
+# only our times are printed.
 set -eu
 corpus=${1:?usage: bench/bounces.sh CORPUS}
 here=$(cd "$(dirname "$0")/.." && pwd)
 prog=${SMTPCODES:-$here/build/smtpcodes}
+runs=${RUNS:-5}
 dir=$corpus/maildir/bsd
 [ -d "$dir" ] || dir=$corpus
 score=${SCORE:-$here/../shared/tools/score-bounces.py}
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT INT TERM
+ref=$(mktemp)
+trap 'rm -f "$out" "$ref"' EXIT INT TERM
 
-best() { # best() CMD...: the lowest wall time of three runs, in seconds
+best() { # best() CMD...: the lowest wall time of $runs runs, in seconds
 	b=
-	for i in 1 2 3; do
+	i=0
+	while [ "$i" -lt "$runs" ]; do
 		s=$(date +%s.%N)
 		"$@" >/dev/null 2>&1 || true
 		e=$(date +%s.%N)
 		t=$(echo "$e - $s" | bc -l)
 		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+
+cpu() { # cpu() CMD...: the lowest CPU time of $runs runs, in seconds: perf's
+	# task-clock when perf runs here, else user + system of /usr/bin/time
+	# (which counts in hundredths)
+	b=
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		if perf stat -x, -e task-clock -o "$ref" "$@" >/dev/null 2>&1 && grep -q task-clock "$ref"; then
+			t=$(grep task-clock "$ref" | cut -d, -f1 | awk '{ print $1 / 1000 }')
+		else
+			/usr/bin/time -f '%U %S' -o "$ref" "$@" >/dev/null 2>&1 || true
+			t=$(tail -n 1 "$ref" | awk '{ print $1 + $2 }')
+		fi
+		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+		i=$((i + 1))
 	done
 	echo "$b"
 }
 
 n=$(find "$dir" -type f | wc -l)
 ours=$(best "$prog" bounces --json --delivered --vacation "$dir")
-printf 'files:    %d in %s\n' "$n" "$dir"
+printf 'files:     %d in %s\n' "$n" "$dir"
 printf 'smtpcodes: %.3f s (%.0f messages/s)\n' "$ours" "$(echo "$n / $ours" | bc -l)"
+if command -v perf >/dev/null 2>&1 || [ -x /usr/bin/time ]; then
+	printf '           %.3f s CPU with --jobs 1\n' "$(cpu "$prog" bounces --jobs 1 --json --delivered --vacation "$dir")"
+fi
+printf '           %.3f s start-up (bounces --json /dev/null)\n' "$(best "$prog" bounces --json /dev/null)"
 if perl -MSisimai -e 1 2>/dev/null; then
 	theirs=$(best perl -MSisimai -e 'Sisimai->make($ARGV[0], delivered => 1, vacation => 1)' "$dir")
 	printf 'sisimai:   %.3f s (%.0f messages/s), Sisimai %s\n' "$theirs" "$(echo "$n / $theirs" | bc -l)" \
@@ -42,7 +70,13 @@ if perl -MSisimai -e 1 2>/dev/null; then
 else
 	echo "sisimai:   not installed (apt-get install libsisimai-perl)"
 fi
+"$prog" bounces --json --delivered --vacation "$dir" >"$out" 2>/dev/null || true
+SMTPCODES_MIME=gmime "$prog" bounces --json --delivered --vacation "$dir" >"$ref" 2>/dev/null || true
+if cmp -s "$out" "$ref"; then
+	printf 'mime:      the built-in walk and GMime give the same %d records\n' "$(wc -l <"$out")"
+else
+	printf 'mime:      the built-in walk and GMime DIFFER (diff the --json output with SMTPCODES_MIME=gmime)\n'
+fi
 if [ -f "$corpus/expected.tsv" ] && [ -f "$score" ]; then
-	"$prog" bounces --json --delivered --vacation "$dir" >"$out" 2>/dev/null || true
 	python3 "$score" "$corpus/expected.tsv" "$out" | tail -n 1
 fi

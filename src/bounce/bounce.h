@@ -2,10 +2,15 @@
  * bounce.h - bounce e-mails to one record per failed recipient.
  *
  * The pipeline, in the order the data flows:
- *   bounce_mime.c    GMime parse of one message into a struct bounce_msg: the
- *                    top headers, the human-readable text (decoded, capped),
- *                    the message/delivery-status and feedback-report fields,
- *                    and the headers of the original message;
+ *   bounce_mimewalk.c one message into a struct bounce_msg: the top headers,
+ *                    the human-readable text (decoded, capped), the
+ *                    message/delivery-status and feedback-report fields and
+ *                    the headers of the original message, in one pass over
+ *                    the bytes, for the shapes bounces come in;
+ *   bounce_mime.c    the same through GMime, the reference, for every message
+ *                    the fast walk does not read in full (both give their
+ *                    parts to the same code, bounce_mime.h, and the tests
+ *                    hold the two to the same result);
  *   bounce_dsn.c     RFC 3464 per-recipient fields into records;
  *   bounce_arf.c     RFC 5965 complaints, bounce_autoreply.c RFC 3834;
  *   bounce_<mta>.c   one module per non-standard format (Postfix, Exim,
@@ -14,7 +19,8 @@
  *   bounce_text.c    the helpers those modules share (line scanning,
  *                    addresses, stage and host words);
  *   bounce_needles.c the modules' marker phrases, found in one Hyperscan
- *                    pass per message;
+ *                    pass per message (the table is compiled at build time,
+ *                    tools/needlesdb.c);
  *   bounce_verdict.c the library's classifier on the diagnostic text, with
  *                    the DSN's Status and Action as extra evidence.
  *
@@ -26,7 +32,8 @@
  *
  * Threads: bounce_mime_init() once per process; then any number of threads
  * may call bounce_read(), each with its own struct sc_engine scratch, and
- * call bounce_needles_thread_done() before they end.
+ * call bounce_needles_thread_done() before they end. GMime and the phrase
+ * table are set up on first use, from whichever thread comes first.
  */
 #ifndef SC_BOUNCE_H
 #define SC_BOUNCE_H
@@ -120,12 +127,14 @@ const char *bounce_hdr(const struct bounce_hdrs *h, const char *name);
 size_t bounce_hdrs_parse(struct bounce_hdrs *h, const char *text, size_t len);
 
 /* ---- messages (bounce_mime.c) */
-/* Process-wide GMime set-up and tear-down: once each per process (GMime
- * cannot be set up again after its shutdown). */
+/* Process-wide set-up and tear-down: once each per process (GMime, set up
+ * on first use, cannot be set up again after its shutdown). The set-up
+ * reads SMTPCODES_MIME: "gmime" sends every message to the GMime walk (to
+ * compare the two walks on a corpus). */
 void bounce_mime_init(void);
 void bounce_mime_shutdown(void);
-/* Parses one message from buf[0..len) (LF line ends). Returns 0, or -1 when
- * not even the headers could be read. */
+/* Parses one message from buf[0..len) (LF line ends; CR bytes make it
+ * GMime's). Returns 0, or -1 when not even the headers could be read. */
 int bounce_msg_parse(struct bounce_msg *m, const char *buf, size_t len);
 void bounce_msg_free(struct bounce_msg *m);
 /* Decodes RFC 2047 encoded words in every value of h, in place. */
@@ -172,10 +181,20 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 	bounce_mod_fml, bounce_mod_x3, bounce_mod_generic;
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
-int bounce_needles_init(void);   /* 0, or -1 when the pattern engine failed */
+/* Loads the phrase table now, from any thread (else the first scan does):
+ * 0, or -1 when the pattern engine failed. */
+int bounce_needles_init(void);
 void bounce_needles_free(void);
 void bounce_needles_thread_done(void); /* frees the calling thread's scratch */
+/* Records where each phrase first occurs in m->text (m->hits); the table is
+ * loaded on the first call (built at build time, tools/needlesdb.c). */
 void bounce_needles_scan(struct bounce_msg *m);
+/* The table serialized for tools/needlesdb: 0, or -1 when it does not
+ * compile; the caller frees *blob. */
+int bounce_needles_build(char **blob, size_t *len);
+/* The phrases of the table, for the tests. */
+size_t bounce_needles_count(void);
+const char *bounce_needle_text(size_t i);
 /* Offset of needle's first occurrence in m->text, -1 when absent, -2 when
  * the needle is not in the table (the caller searches itself). */
 long bounce_needle_at(const struct bounce_msg *m, const char *needle);

@@ -1,7 +1,16 @@
 /*
- * bounce_mime.c - one bounce message through GMime into a struct bounce_msg.
+ * bounce_mime.c - one bounce message through GMime into a struct bounce_msg,
+ * and what both MIME readers share (bounce_mime.h).
  *
- * This is the only file that includes GMime. The walk keeps what the bounce
+ * bounce_msg_parse() first tries the fast walk of bounce_mimewalk.c, which
+ * reads the common shapes of bounces without building objects; a message it
+ * does not read in full comes here, to GMime, the reference for the hard
+ * cases. SMTPCODES_MIME=gmime in the environment sends every message here
+ * (to compare the two readers on a corpus).
+ *
+ * This is the only file that includes GMime; GMime is set up on first use
+ * (bounce_mime_ready()), so a run that never needs it never pays for it.
+ * The walk keeps what the bounce
  * readers need and nothing else: the decoded top headers, the human-readable
  * text (text/plain parts, else text/html without tags; decoded from base64 or
  * quoted-printable and converted to UTF-8; capped at BOUNCE_TEXT_MAX), the raw
@@ -18,6 +27,9 @@
  * forward; one forwarded inline ("> " quoted) loses its quoting.
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,32 +41,48 @@
 #pragma GCC diagnostic pop
 
 #include "bounce/bounce.h"
+#include "bounce/bounce_mime.h"
 #include "common/util.h"
 
 static GMimeParserOptions *popts;
+static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
+static int gmime_up;
+static int only_gmime; /* SMTPCODES_MIME=gmime */
 
-void bounce_mime_init(void)
+static void gmime_setup(void)
 {
 	g_mime_init();
 	popts = g_mime_parser_options_new();
 	g_mime_parser_options_set_rfc2047_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_address_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_parameter_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
-	bounce_needles_init();
+	gmime_up = 1;
+}
+
+void bounce_mime_ready(void)
+{
+	pthread_once(&gmime_once, gmime_setup);
+}
+
+void bounce_mime_init(void)
+{
+	const char *e = getenv("SMTPCODES_MIME");
+	only_gmime = e && !strcmp(e, "gmime");
 }
 
 void bounce_mime_shutdown(void)
 {
-	if (popts)
-		g_mime_parser_options_free(popts);
-	popts = NULL;
 	bounce_needles_thread_done();
 	bounce_needles_free();
-	g_mime_shutdown();
+	if (gmime_up) {
+		g_mime_parser_options_free(popts);
+		popts = NULL;
+		g_mime_shutdown();
+		gmime_up = 0;
+	}
 }
 
-/* Appends s[0..n) to *dst (growing), dropping CR, up to cap bytes in all. */
-static void append(char **dst, size_t *dlen, const char *s, size_t n, size_t cap)
+void bounce_mime_append(char **dst, size_t *dlen, const char *s, size_t n, size_t cap)
 {
 	size_t i, o;
 	char *d;
@@ -66,6 +94,11 @@ static void append(char **dst, size_t *dlen, const char *s, size_t n, size_t cap
 	o = *dlen;
 	if (o && d[o - 1] != '\n')
 		d[o++] = '\n';
+	if (!memchr(s, '\r', n) && !memchr(s, '\0', n)) {
+		memcpy(d + o, s, n); /* the common case: nothing to rewrite */
+		o += n;
+		n = 0;
+	}
 	for (i = 0; i < n; i++) {
 		if (s[i] == '\r') {
 			if (i + 1 < n && s[i + 1] == '\n')
@@ -82,6 +115,72 @@ static void append(char **dst, size_t *dlen, const char *s, size_t n, size_t cap
 	*dlen = o;
 }
 
+/* Adds name[0..nlen) with value v (taken, not copied) to h. */
+static void hdrs_push(struct bounce_hdrs *h, const char *name, size_t nlen, char *v)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 16;
+		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
+	}
+	h->v[h->n].name = xstrndup(name, nlen);
+	h->v[h->n].value = v;
+	h->n++;
+}
+
+/* The plain-ASCII path of a header value: unfolded (line ends dropped,
+ * tabs to spaces), trimmed: trailing line ends and spaces, and the spaces
+ * (tabs and line ends included) it starts with. */
+static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, const char *raw, size_t len)
+{
+	size_t k = 0, o = 0;
+	char *v, *t;
+	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r' || raw[len - 1] == ' '))
+		len--;
+	while (k < len && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\r' || raw[k] == '\n'))
+		k++;
+	v = xmalloc(len - k + 1);
+	if (memchr(raw + k, '\r', len - k)) {
+		for (; k < len; k++) {
+			if (raw[k] == '\r' || raw[k] == '\n')
+				continue;
+			v[o++] = raw[k] == '\t' ? ' ' : raw[k];
+		}
+	} else {
+		/* no CR (the fast walk's input): copy from fold to fold */
+		while (k < len) {
+			const char *nl = memchr(raw + k, '\n', len - k);
+			size_t n = nl ? (size_t)(nl - raw) - k : len - k;
+			memcpy(v + o, raw + k, n);
+			o += n;
+			k += n + 1;
+		}
+		for (t = memchr(v, '\t', o); t; t = memchr(t + 1, '\t', o - (size_t)(t + 1 - v)))
+			*t = ' ';
+	}
+	v[o] = '\0';
+	hdrs_push(h, name, nlen, v);
+}
+
+/* 1 when a raw value needs GMime's decoding: 8-bit bytes or "=?". */
+static int needs_decoding(const char *raw, size_t len)
+{
+	const char *p, *e = raw + len;
+	size_t i;
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, raw + i, 8);
+		if (w & 0x8080808080808080u)
+			return 1;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)raw[i] >= 0x80)
+			return 1;
+	for (p = memchr(raw, '=', len); p; p = memchr(p + 1, '=', (size_t)(e - p - 1)))
+		if (p + 1 < e && p[1] == '?')
+			return 1;
+	return 0;
+}
+
 static void copy_headers(struct bounce_hdrs *h, GMimeObject *obj)
 {
 	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
@@ -90,32 +189,14 @@ static void copy_headers(struct bounce_hdrs *h, GMimeObject *obj)
 		GMimeHeader *hd = g_mime_header_list_get_header_at(hl, i);
 		const char *name = g_mime_header_get_name(hd);
 		const char *raw = g_mime_header_get_raw_value(hd);
-		const char *p;
-		int plain = 1;
 		if (!name)
 			continue;
 		if (!raw)
 			raw = "";
 		/* GMime's decoding (encoded words, charsets) costs; most values
 		 * are plain ASCII and only need unfolding */
-		for (p = raw; *p && plain; p++)
-			if ((unsigned char)*p >= 0x80 || (p[0] == '=' && p[1] == '?'))
-				plain = 0;
-		if (plain) {
-			size_t len = strlen(raw), k, o = 0;
-			char *v = xmalloc(len + 1);
-			while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r' || raw[len - 1] == ' '))
-				len--;
-			for (k = 0; k < len; k++) {
-				if (raw[k] == '\r' || raw[k] == '\n')
-					continue;
-				v[o++] = raw[k] == '\t' ? ' ' : raw[k];
-			}
-			v[o] = '\0';
-			for (k = 0; v[k] == ' '; k++)
-				;
-			bounce_hdrs_add(h, name, strlen(name), v + k, o - k);
-			free(v);
+		if (!needs_decoding(raw, strlen(raw))) {
+			add_plain(h, name, strlen(name), raw, strlen(raw));
 		} else {
 			const char *val = g_mime_header_get_value(hd);
 			if (!val)
@@ -125,8 +206,33 @@ static void copy_headers(struct bounce_hdrs *h, GMimeObject *obj)
 	}
 }
 
+char *bounce_mime_header_text(const char *raw, size_t rawlen)
+{
+	char *s = xstrndup(raw, rawlen), *u, *d, *out;
+	bounce_mime_ready();
+	u = g_mime_utils_header_unfold(s);
+	d = u ? g_mime_utils_header_decode_text(popts, u) : NULL;
+	out = xstrdup(d ? d : "");
+	g_free(d);
+	g_free(u);
+	free(s);
+	return out;
+}
+
+void bounce_mime_add_header(struct bounce_hdrs *h, const char *name, size_t nlen, const char *raw, size_t rawlen)
+{
+	char *v;
+	if (!needs_decoding(raw, rawlen)) {
+		add_plain(h, name, nlen, raw, rawlen);
+		return;
+	}
+	v = bounce_mime_header_text(raw, rawlen);
+	bounce_hdrs_add(h, name, nlen, v, strlen(v));
+	free(v);
+}
+
 /* The decoded bytes of a leaf part, NUL-terminated, or NULL when the part is
- * larger than BOUNCE_PART_MAX (an attachment) or empty. */
+ * larger than BOUNCE_PART_MAX (an attachment). */
 static char *part_bytes(GMimePart *part, size_t *len)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
@@ -153,17 +259,34 @@ static char *part_bytes(GMimePart *part, size_t *len)
 	return out;
 }
 
-/* Converts to UTF-8 from the part's charset when it names another one. */
-static char *to_utf8(GMimeObject *obj, char *s, size_t *len)
+/* Charsets whose bytes below 0x80 are ASCII, as iconv converts them. */
+static int ascii_superset(const char *cs)
 {
-	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-	gsize olen = 0;
+	static const char *const prefixes[] = { "iso-8859-", "iso8859-", "windows-125", "cp125" };
+	size_t i;
+	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (!g_ascii_strncasecmp(cs, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return !g_ascii_strcasecmp(cs, "latin1") || !g_ascii_strcasecmp(cs, "ascii");
+}
+
+/* Converts to UTF-8 from charset cs when it names another one; text that
+ * is plain ASCII in an ASCII-compatible charset is already UTF-8. */
+static char *to_utf8(const char *cs, char *s, size_t *len)
+{
+	gsize olen = 0, i;
 	gchar *conv;
 	char *out;
 	if (!cs || !g_ascii_strcasecmp(cs, "utf-8") || !g_ascii_strcasecmp(cs, "us-ascii") ||
 	    !g_ascii_strcasecmp(cs, "utf8"))
 		return s;
+	if (ascii_superset(cs)) {
+		for (i = 0; i < *len && (unsigned char)s[i] < 0x80; i++)
+			;
+		if (i == *len)
+			return s;
+	}
+	bounce_mime_ready();
 	conv = g_convert_with_fallback(s, (gssize)*len, "UTF-8", g_mime_charset_iconv_name(cs), "?", NULL, &olen,
 	                               NULL);
 	if (!conv)
@@ -228,14 +351,80 @@ static size_t strip_html(char *s, size_t n)
 	return o;
 }
 
-struct walk {
-	struct bounce_msg *m;
-	char *html;
-	size_t htmllen;
-	int depth;
-};
+enum bounce_part bounce_part_kind(const char *type, const char *sub)
+{
+	if (!g_ascii_strcasecmp(type, "message") &&
+	    (!g_ascii_strcasecmp(sub, "delivery-status") || !g_ascii_strcasecmp(sub, "global-delivery-status")))
+		return BOUNCE_PART_DSN;
+	if (!g_ascii_strcasecmp(type, "message") && !g_ascii_strcasecmp(sub, "feedback-report"))
+		return BOUNCE_PART_FEEDBACK;
+	if ((!g_ascii_strcasecmp(type, "text") || !g_ascii_strcasecmp(type, "message")) &&
+	    (!g_ascii_strncasecmp(sub, "rfc822-header", 13) || !g_ascii_strcasecmp(sub, "global-headers")))
+		return BOUNCE_PART_HEADERS;
+	if (!g_ascii_strcasecmp(type, "text") && !g_ascii_strcasecmp(sub, "plain"))
+		return BOUNCE_PART_TEXT;
+	if (!g_ascii_strcasecmp(type, "text") && !g_ascii_strcasecmp(sub, "html"))
+		return BOUNCE_PART_HTML;
+	if (!g_ascii_strcasecmp(type, "application") && !g_ascii_strcasecmp(sub, "json"))
+		return BOUNCE_PART_JSON;
+	if (!g_ascii_strcasecmp(type, "message") && !g_ascii_strcasecmp(sub, "rfc822"))
+		return BOUNCE_PART_HEADERS; /* a message/rfc822 GMime kept as a leaf */
+	return BOUNCE_PART_NONE;
+}
 
-static void walk(struct walk *w, GMimeObject *obj)
+int bounce_walk_skip(const struct bounce_walk *w, enum bounce_part kind, int attachment)
+{
+	if (kind != BOUNCE_PART_TEXT && kind != BOUNCE_PART_HTML)
+		return kind == BOUNCE_PART_NONE;
+	if (w->m->textlen >= BOUNCE_TEXT_MAX)
+		return 1;
+	/* a text attachment after the notification is not its prose */
+	return w->m->textlen > 0 && attachment;
+}
+
+void bounce_walk_leaf(struct bounce_walk *w, enum bounce_part kind, const char *charset, char *data, size_t len)
+{
+	struct bounce_msg *m = w->m;
+	switch (kind) {
+	case BOUNCE_PART_DSN:
+		bounce_mime_append(&m->dsn, &m->dsnlen, data, len, BOUNCE_DSN_MAX);
+		break;
+	case BOUNCE_PART_FEEDBACK:
+		bounce_mime_append(&m->feedback, &m->feedbacklen, data, len, BOUNCE_TEXT_MAX);
+		break;
+	case BOUNCE_PART_HEADERS:
+		if (!m->has_orig) {
+			char *t = NULL;
+			size_t tl = 0;
+			bounce_mime_append(&t, &tl, data, len, BOUNCE_TEXT_MAX);
+			if (t)
+				bounce_hdrs_parse(&m->orig, t, tl);
+			bounce_hdrs_decode(&m->orig);
+			free(t);
+			m->has_orig = 1;
+		}
+		break;
+	case BOUNCE_PART_JSON:
+		if (!m->json)
+			m->json = xstrndup(data, len);
+		break;
+	case BOUNCE_PART_TEXT:
+	case BOUNCE_PART_HTML:
+		data = to_utf8(charset, data, &len);
+		if (kind == BOUNCE_PART_HTML) {
+			len = strip_html(data, len);
+			bounce_mime_append(&w->html, &w->htmllen, data, len, BOUNCE_TEXT_MAX);
+		} else {
+			bounce_mime_append(&m->text, &m->textlen, data, len, BOUNCE_TEXT_MAX);
+		}
+		break;
+	case BOUNCE_PART_NONE:
+		break;
+	}
+	free(data);
+}
+
+static void walk(struct bounce_walk *w, GMimeObject *obj)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	const char *type = ct ? g_mime_content_type_get_media_type(ct) : "text";
@@ -246,7 +435,7 @@ static void walk(struct walk *w, GMimeObject *obj)
 		type = "text";
 	if (!sub)
 		sub = "plain";
-	if (w->depth > 20)
+	if (w->depth > BOUNCE_WALK_DEPTH)
 		return;
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
@@ -284,60 +473,43 @@ static void walk(struct walk *w, GMimeObject *obj)
 	if (!GMIME_IS_PART(obj))
 		return;
 	{
+		enum bounce_part kind = bounce_part_kind(type, sub);
 		size_t len = 0;
 		char *data;
-		int is_dsn = !g_ascii_strcasecmp(type, "message") &&
-		             (!g_ascii_strcasecmp(sub, "delivery-status") ||
-		              !g_ascii_strcasecmp(sub, "global-delivery-status"));
-		int is_fb = !g_ascii_strcasecmp(type, "message") && !g_ascii_strcasecmp(sub, "feedback-report");
-		int is_hdrs = (!g_ascii_strcasecmp(type, "text") || !g_ascii_strcasecmp(type, "message")) &&
-		              (!g_ascii_strncasecmp(sub, "rfc822-header", 13) ||
-		               !g_ascii_strcasecmp(sub, "global-headers"));
-		int is_text = !g_ascii_strcasecmp(type, "text") && !g_ascii_strcasecmp(sub, "plain");
-		int is_html = !g_ascii_strcasecmp(type, "text") && !g_ascii_strcasecmp(sub, "html");
-		int is_json = !g_ascii_strcasecmp(type, "application") && !g_ascii_strcasecmp(sub, "json");
-		int is_rfc822_leaf = !g_ascii_strcasecmp(type, "message") && !g_ascii_strcasecmp(sub, "rfc822");
-
-		if (!(is_dsn || is_fb || is_hdrs || is_text || is_html || is_json || is_rfc822_leaf))
-			return;
-		if ((is_text || is_html) && m->textlen >= BOUNCE_TEXT_MAX)
-			return;
-		/* a text attachment after the notification is not its prose */
-		if ((is_text || is_html) && m->textlen > 0 &&
-		    bounce_contains(g_mime_object_get_disposition(obj), "attachment"))
+		if (kind == BOUNCE_PART_NONE ||
+		    bounce_walk_skip(w, kind, bounce_contains(g_mime_object_get_disposition(obj), "attachment")))
 			return;
 		data = part_bytes(GMIME_PART(obj), &len);
 		if (!data)
 			return;
-		if (is_dsn) {
-			append(&m->dsn, &m->dsnlen, data, len, BOUNCE_DSN_MAX);
-		} else if (is_fb) {
-			append(&m->feedback, &m->feedbacklen, data, len, BOUNCE_TEXT_MAX);
-		} else if (is_hdrs || is_rfc822_leaf) {
-			if (!m->has_orig) {
-				char *t = NULL;
-				size_t tl = 0;
-				append(&t, &tl, data, len, BOUNCE_TEXT_MAX);
-				if (t)
-					bounce_hdrs_parse(&m->orig, t, tl);
-				bounce_hdrs_decode(&m->orig);
-				free(t);
-				m->has_orig = 1;
-			}
-		} else if (is_json) {
-			if (!m->json)
-				m->json = xstrndup(data, len);
-		} else {
-			data = to_utf8(obj, data, &len);
-			if (is_html) {
-				len = strip_html(data, len);
-				append(&w->html, &w->htmllen, data, len, BOUNCE_TEXT_MAX);
-			} else {
-				append(&m->text, &m->textlen, data, len, BOUNCE_TEXT_MAX);
-			}
-		}
-		free(data);
+		bounce_walk_leaf(w, kind, ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL, data, len);
 	}
+}
+
+/* bounce_memcasemem() with memchr() finding the candidates: the same
+ * first match (ASCII case folding, as in the C locale the program runs
+ * in), much faster over a long text. */
+static const char *find_ci(const char *s, size_t n, const char *needle)
+{
+	size_t nl = strlen(needle);
+	const char *p = s, *e;
+	int lo, up;
+	if (nl > n)
+		return NULL;
+	e = s + n - nl + 1; /* the last place a match can start, plus one */
+	lo = tolower((unsigned char)needle[0]);
+	up = toupper((unsigned char)needle[0]);
+	while (p < e) {
+		const char *a = memchr(p, lo, (size_t)(e - p));
+		const char *b = lo != up ? memchr(p, up, (size_t)((a ? a : e) - p)) : NULL;
+		const char *c = b ? b : a;
+		if (!c)
+			return NULL;
+		if (!strncasecmp(c + 1, needle + 1, nl - 1))
+			return c;
+		p = c + 1;
+	}
+	return NULL;
 }
 
 /* A bounce forwarded inline ("Begin forwarded message:", every line
@@ -346,7 +518,7 @@ static void unquote_forward(struct bounce_msg *m)
 {
 	char *r, *w, *e = m->text + m->textlen;
 	size_t quoted = 0;
-	if (!bounce_memcasemem(m->text, m->textlen, "forwarded message"))
+	if (!find_ci(m->text, m->textlen, "forwarded message"))
 		return;
 	for (r = m->text; r < e; r++)
 		if (*r == '>' && (r == m->text || r[-1] == '\n'))
@@ -375,14 +547,15 @@ static void dsn_from_text(struct bounce_msg *m)
 	static const char *const fields[] = { "\nReporting-MTA:", "\nOriginal-Recipient:", "\nFinal-Recipient:" };
 	const char *first = NULL;
 	size_t i;
-	if (!bounce_memcasemem(m->text, m->textlen, "\nFinal-Recipient:"))
+	if (!find_ci(m->text, m->textlen, "\nFinal-Recipient:"))
 		return;
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		const char *f = bounce_memcasemem(m->text, m->textlen, fields[i]);
+		const char *f = find_ci(m->text, m->textlen, fields[i]);
 		if (f && (!first || f < first))
 			first = f;
 	}
-	append(&m->dsn, &m->dsnlen, first + 1, (size_t)(m->text + m->textlen - first - 1), BOUNCE_TEXT_MAX);
+	bounce_mime_append(&m->dsn, &m->dsnlen, first + 1, (size_t)(m->text + m->textlen - first - 1),
+	                   BOUNCE_TEXT_MAX);
 }
 
 static const char *body_start(const char *buf, size_t len)
@@ -399,13 +572,41 @@ static const char *body_start(const char *buf, size_t len)
 	return e;
 }
 
-int bounce_msg_parse(struct bounce_msg *m, const char *buf, size_t len)
+void bounce_walk_finish(struct bounce_walk *w, const char *buf, size_t len)
+{
+	struct bounce_msg *m = w->m;
+	if (!m->textlen && w->htmllen) {
+		free(m->text); /* an empty text/plain part */
+		m->text = w->html;
+		m->textlen = w->htmllen;
+		w->html = NULL;
+	}
+	free(w->html);
+	w->html = NULL;
+	if (!m->textlen && !m->dsn) {
+		/* broken MIME: read the body as it stands */
+		const char *b = body_start(buf, len);
+		bounce_mime_append(&m->text, &m->textlen, b, (size_t)(buf + len - b), BOUNCE_TEXT_MAX);
+	}
+	if (!m->text) {
+		m->text = xstrdup("");
+		m->textlen = 0;
+	}
+	unquote_forward(m);
+	if (!m->dsn)
+		dsn_from_text(m);
+	if (!m->json && m->textlen > 2 && m->text[strspn(m->text, " \t\n")] == '{')
+		m->json = xstrdup(m->text + strspn(m->text, " \t\n"));
+}
+
+int bounce_msg_parse_gmime(struct bounce_msg *m, const char *buf, size_t len)
 {
 	GMimeStream *st;
 	GMimeParser *parser;
 	GMimeMessage *msg;
-	struct walk w;
+	struct bounce_walk w;
 
+	bounce_mime_ready();
 	st = g_mime_stream_mem_new_with_buffer(buf, len);
 	parser = g_mime_parser_new_with_stream(st);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -419,29 +620,16 @@ int bounce_msg_parse(struct bounce_msg *m, const char *buf, size_t len)
 	w.m = m;
 	if (msg->mime_part)
 		walk(&w, msg->mime_part);
-	if (!m->textlen && w.htmllen) {
-		free(m->text); /* an empty text/plain part */
-		m->text = w.html;
-		m->textlen = w.htmllen;
-		w.html = NULL;
-	}
-	free(w.html);
-	if (!m->textlen && !m->dsn) {
-		/* broken MIME: read the body as it stands */
-		const char *b = body_start(buf, len);
-		append(&m->text, &m->textlen, b, (size_t)(buf + len - b), BOUNCE_TEXT_MAX);
-	}
-	if (!m->text) {
-		m->text = xstrdup("");
-		m->textlen = 0;
-	}
-	unquote_forward(m);
-	if (!m->dsn)
-		dsn_from_text(m);
-	if (!m->json && m->textlen > 2 && m->text[strspn(m->text, " \t\n")] == '{')
-		m->json = xstrdup(m->text + strspn(m->text, " \t\n"));
+	bounce_walk_finish(&w, buf, len);
 	g_object_unref(msg);
 	return 0;
+}
+
+int bounce_msg_parse(struct bounce_msg *m, const char *buf, size_t len)
+{
+	if (!only_gmime && bounce_msg_parse_fast(m, buf, len) == 0)
+		return 0;
+	return bounce_msg_parse_gmime(m, buf, len);
 }
 
 void bounce_msg_free(struct bounce_msg *m)
@@ -458,14 +646,94 @@ void bounce_msg_free(struct bounce_msg *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* Two digits at s, or -1. */
+static int two(const char *s)
+{
+	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' ? (s[0] - '0') * 10 + (s[1] - '0') : -1;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static long days_from_civil(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * The canonical RFC 5322 date, "[Mon, ]2 Jan 2006 15:04:05 -0700" with an
+ * optional comment after it, the way nearly every mailer writes it: read
+ * here (GMime gives the same seconds for it, see tests/unit/
+ * test_bounce_mime.c); 1 and *t set, or 0 for anything else.
+ */
+static int canonical_date(const char *s, time_t *t)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char days[] = "MonTueWedThuFriSatSun";
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int d, mon, y, hh, mm, ss, zh, zm, i, leap;
+	if (s[0] && s[1] && s[2] && s[3] == ',' && s[4] == ' ') {
+		for (i = 0; i < 7 && memcmp(days + i * 3, s, 3); i++)
+			;
+		if (i == 7)
+			return 0;
+		s += 5;
+	}
+	if (s[0] >= '1' && s[0] <= '9' && s[1] == ' ') {
+		d = s[0] - '0';
+		s += 2;
+	} else if ((d = two(s)) > 0 && s[2] == ' ') {
+		s += 3;
+	} else {
+		return 0;
+	}
+	if (strlen(s) < 23) /* "Jan 2006 15:04:05 -0700" */
+		return 0;
+	for (mon = 0; mon < 12 && (memcmp(months + mon * 3, s, 3) || s[3] != ' '); mon++)
+		;
+	if (mon == 12 || two(s + 4) < 0 || two(s + 6) < 0 || s[8] != ' ')
+		return 0;
+	y = two(s + 4) * 100 + two(s + 6);
+	s += 9;
+	if ((hh = two(s)) < 0 || s[2] != ':' || (mm = two(s + 3)) < 0 || s[5] != ':' || (ss = two(s + 6)) < 0 ||
+	    s[8] != ' ' || (s[9] != '+' && s[9] != '-') || (zh = two(s + 10)) < 0 || (zm = two(s + 12)) < 0)
+		return 0;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || d > mdays[mon] + (mon == 1 && leap) || hh > 23 || mm > 59 || ss > 59 || zh > 14 || zm > 59)
+		return 0; /* GMime's business */
+	if (s[14] && !(s[14] == ' ' && s[15] == '('))
+		return 0;
+	*t = (time_t)days_from_civil(y, mon + 1, d) * 86400 + hh * 3600 + mm * 60 + ss -
+	     (s[9] == '-' ? -1 : 1) * (zh * 3600 + zm * 60);
+	return 1;
+}
+
 time_t bounce_parse_date(const char *s)
 {
 	GDateTime *dt;
 	time_t t;
 	if (!s || !*s)
 		return 0;
+	if (canonical_date(s, &t))
+		return t;
 	dt = g_mime_utils_header_decode_date(s);
 	if (!dt)
+		return 0;
+	t = (time_t)g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t;
+}
+
+/* The date as GMime alone reads it, for the tests. */
+time_t bounce_parse_date_gmime(const char *s)
+{
+	GDateTime *dt;
+	time_t t;
+	if (!s || !*s || !(dt = g_mime_utils_header_decode_date(s)))
 		return 0;
 	t = (time_t)g_date_time_to_unix(dt);
 	g_date_time_unref(dt);
@@ -479,6 +747,7 @@ void bounce_hdrs_decode(struct bounce_hdrs *h)
 		char *d;
 		if (!strstr(h->v[i].value, "=?"))
 			continue;
+		bounce_mime_ready();
 		d = g_mime_utils_header_decode_text(popts, h->v[i].value);
 		if (!d)
 			continue;

@@ -6,14 +6,15 @@
  *
  * bounce_needles_scan() runs once per message and records where each
  * phrase first occurs; bounce_has() and bounce_text_span() then answer from
- * that table. Compiling the table costs some milliseconds, more than a few
- * messages take to search the plain way: it is compiled once the run has
- * read BOUNCE_NEEDLES_AFTER messages, so one message costs no start-up. A phrase missing from the table below still works (the
- * callers fall back to a plain search), it is only slower: keep the table in
- * step with the modules.
+ * that table. Compiling the table costs milliseconds, so it is compiled at
+ * build time (tools/needlesdb.c, like the rules database) and only loaded
+ * here, on the first message; a table that does not fit the phrases below
+ * (or a CPU the build did not target) is compiled at run time instead. A
+ * phrase missing from the table below still works (the callers fall back
+ * to a plain search), it is only slower: keep the table in step with the
+ * modules.
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,18 +142,22 @@ static const char *const needles[] = {
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])
 #define HSLOTS 512
+#define BLOB_MAGIC "SCN1"
 
-#define BOUNCE_NEEDLES_AFTER 8
+/* the serialized table made at build time (tools/needlesdb.c) */
+extern const char sc_needles_db[];
+extern const size_t sc_needles_db_len;
 
 static hs_database_t *db;
 static hs_scratch_t *proto;
-static atomic_uint seen;
-static atomic_int ready;
-static atomic_int failed;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int ready;
 static _Thread_local hs_scratch_t *scratch;
 static short slot_id[HSLOTS];
 static size_t needle_len[NNEEDLES];
+/* where a caller's string was last found: callers pass the same literals
+ * again and again, so most look-ups are a pointer and a string compare */
+static _Thread_local struct { const char *s; int id; } seen[HSLOTS];
 
 static unsigned hash(const char *s)
 {
@@ -162,85 +167,165 @@ static unsigned hash(const char *s)
 	return h;
 }
 
+/* Fingerprint of the phrase list, so a table built from another list is
+ * never taken for this one. */
+static uint32_t list_hash(void)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+	for (i = 0; i < NNEEDLES; i++) {
+		const char *p;
+		for (p = needles[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		h = (h ^ 0xffu) * 16777619u;
+	}
+	return h;
+}
+
 int bounce_needle_id(const char *s)
 {
 	unsigned h;
-	size_t i;
-	if (!atomic_load(&ready))
+	size_t i, k;
+	if (!ready)
 		return -1;
+	k = ((uintptr_t)s >> 3) % HSLOTS;
+	if (seen[k].s == s && !strcmp(needles[seen[k].id], s))
+		return seen[k].id;
 	h = hash(s) % HSLOTS;
 	for (i = 0; i < HSLOTS; i++, h = (h + 1) % HSLOTS) {
 		int id = slot_id[h] - 1;
 		if (id < 0)
 			return -1;
-		if (!strcmp(needles[id], s))
+		if (!strcmp(needles[id], s)) {
+			seen[k].s = s;
+			seen[k].id = id;
 			return id;
+		}
 	}
 	return -1;
 }
 
-static int compile(void)
+size_t bounce_needles_count(void)
+{
+	return NNEEDLES;
+}
+
+const char *bounce_needle_text(size_t i)
+{
+	return i < NNEEDLES ? needles[i] : NULL;
+}
+
+static int compile(hs_database_t **out)
 {
 	const char **exprs;
 	unsigned *ids, *flags;
-	size_t *lens;
 	hs_compile_error_t *cerr = NULL;
 	size_t i;
-	int rc = -1;
+	int rc = 0;
 
-	if (db)
-		return 0;
-	if (NNEEDLES > BOUNCE_NEEDLES_MAX)
-		return -1;
 	exprs = xcalloc(NNEEDLES, sizeof *exprs);
 	ids = xcalloc(NNEEDLES, sizeof *ids);
 	flags = xcalloc(NNEEDLES, sizeof *flags);
-	lens = xcalloc(NNEEDLES, sizeof *lens);
 	for (i = 0; i < NNEEDLES; i++) {
-		unsigned h = hash(needles[i]) % HSLOTS;
 		exprs[i] = needles[i];
 		ids[i] = (unsigned)i;
 		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-		lens[i] = needle_len[i] = strlen(needles[i]);
+	}
+	if (hs_compile_lit_multi(exprs, flags, ids, needle_len, (unsigned)NNEEDLES, HS_MODE_BLOCK, NULL, out, &cerr) !=
+	    HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		*out = NULL;
+		rc = -1;
+	}
+	free(exprs);
+	free(ids);
+	free(flags);
+	return rc;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* The build-time table when it was made from this very list. */
+static hs_database_t *load_blob(void)
+{
+	const unsigned char *p = (const unsigned char *)sc_needles_db;
+	hs_database_t *d = NULL;
+	if (sc_needles_db_len < 12 || memcmp(p, BLOB_MAGIC, 4) || get32(p + 4) != NNEEDLES ||
+	    get32(p + 8) != list_hash())
+		return NULL;
+	if (hs_deserialize_database(sc_needles_db + 12, sc_needles_db_len - 12, &d) != HS_SUCCESS)
+		return NULL;
+	return d;
+}
+
+static void setup(void)
+{
+	size_t i;
+	if (NNEEDLES > BOUNCE_NEEDLES_MAX)
+		return;
+	for (i = 0; i < NNEEDLES; i++) {
+		unsigned h = hash(needles[i]) % HSLOTS;
+		needle_len[i] = strlen(needles[i]);
 		while (slot_id[h])
 			h = (h + 1) % HSLOTS;
 		slot_id[h] = (short)(i + 1);
 	}
-	if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)NNEEDLES, HS_MODE_BLOCK, NULL, &db, &cerr) !=
-	    HS_SUCCESS) {
-		hs_free_compile_error(cerr);
-		db = NULL;
-		goto out;
-	}
+	if (!(db = load_blob()) && compile(&db))
+		return;
 	if (hs_alloc_scratch(db, &proto) != HS_SUCCESS) {
 		hs_free_database(db);
 		db = NULL;
-		goto out;
+		return;
 	}
-	rc = 0;
-out:
-	free(exprs);
-	free(ids);
-	free(flags);
-	free(lens);
-	return rc;
+	ready = 1;
+}
+
+int bounce_needles_build(char **blob, size_t *len)
+{
+	hs_database_t *d = NULL;
+	char *bytes = NULL;
+	size_t n = 0, i;
+	for (i = 0; i < NNEEDLES; i++)
+		needle_len[i] = strlen(needles[i]);
+	if (compile(&d) || hs_serialize_database(d, &bytes, &n) != HS_SUCCESS) {
+		hs_free_database(d);
+		return -1;
+	}
+	*blob = xmalloc(n + 12);
+	memcpy(*blob, BLOB_MAGIC, 4);
+	put32((unsigned char *)*blob + 4, (uint32_t)NNEEDLES);
+	put32((unsigned char *)*blob + 8, list_hash());
+	memcpy(*blob + 12, bytes, n);
+	*len = n + 12;
+	free(bytes);
+	hs_free_database(d);
+	return 0;
 }
 
 int bounce_needles_init(void)
 {
-	atomic_store(&seen, 0);
-	atomic_store(&failed, 0);
-	return 0;
+	pthread_once(&once, setup);
+	return ready ? 0 : -1;
 }
 
 void bounce_needles_free(void)
 {
-	atomic_store(&ready, 0);
+	ready = 0;
 	hs_free_scratch(proto);
 	hs_free_database(db);
 	proto = NULL;
 	db = NULL;
-	memset(slot_id, 0, sizeof slot_id);
 }
 
 void bounce_needles_thread_done(void)
@@ -262,20 +347,9 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 void bounce_needles_scan(struct bounce_msg *m)
 {
 	m->scanned = 0;
-	if (!atomic_load(&ready)) {
-		if (atomic_fetch_add(&seen, 1) < BOUNCE_NEEDLES_AFTER || atomic_load(&failed))
-			return;
-		pthread_mutex_lock(&mu);
-		if (!atomic_load(&ready) && !atomic_load(&failed)) {
-			if (compile() == 0)
-				atomic_store(&ready, 1);
-			else
-				atomic_store(&failed, 1);
-		}
-		pthread_mutex_unlock(&mu);
-		if (!atomic_load(&ready))
-			return;
-	}
+	pthread_once(&once, setup);
+	if (!ready)
+		return;
 	if (!scratch && hs_clone_scratch(proto, &scratch) != HS_SUCCESS)
 		return;
 	memset(m->hits, 0, sizeof m->hits);

@@ -12,10 +12,14 @@
  * addresses as CSV. A file that is not a message is named on stderr and
  * skipped; the run goes on.
  *
- * The files are read by --jobs worker threads (one per CPU by default), each
- * into its own output buffer; the main thread writes the buffers in input
- * order, so the output does not depend on the number of threads. Big files
- * (a large mbox) are mapped rather than read.
+ * The files are read by --jobs threads (one per CPU by default; the main
+ * thread is one of them), a batch of consecutive files at a time, each batch
+ * into its own output buffer; whichever thread finishes the batch that is
+ * next in input order writes it (and the finished ones after it), so the
+ * output does not depend on the number of threads. With two threads or
+ * more, the second one loads the classifier while the main thread walks
+ * the folders. Each thread reads its files into one buffer it keeps; big
+ * files (a large mbox) are mapped rather than read.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -88,12 +92,13 @@ struct supp {
 	time_t when;
 };
 
-/* One input: a file (message or mbox), or standard input. */
-struct job {
-	char *path;
-	char *out;              /* its records, written in input order */
+/* A batch of consecutive inputs (files, mboxes or standard input), read by
+ * one thread into one output buffer. */
+struct batch {
+	size_t first, n;        /* run->paths[first .. first + n) */
+	char *out;              /* their records, written in input order */
 	size_t outlen;
-	struct supp *supp;      /* its hard bounces */
+	struct supp *supp;      /* their hard bounces */
 	size_t nsupp, capsupp;
 	int rc;                 /* EX_* of a failure, 0 */
 	unsigned long skipped;
@@ -105,24 +110,49 @@ struct run {
 	struct bounce_opts bo;
 	int json;
 	const char *campaign;
-	struct job *jobs;
-	size_t njobs, capjobs;
-	/* the work queue: next job to take, first job not yet written */
+	char **paths;
+	size_t npaths, cappaths;
+	struct batch *batches;
+	size_t nbatches;
+	/* the work queue: next batch to take, first batch not yet written */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	size_t next, written;
+	int waiting;            /* threads waiting for the writer to catch up */
+	/* what the written batches gave */
+	struct supp *supp;
+	size_t nsupp, capsupp;
+	unsigned long skipped;
+	int werr;
 	int rc;
+	/* start-up: a second thread loads the classifier while the main
+	 * thread collects the files */
+	char **rules;
+	size_t nrules;
+	int engine;             /* 0 loading, 1 loaded, -1 failed (engine_rc) */
+	int engine_rc;
+	int go;                 /* the batches are made */
 };
 
-/* What one worker thread works with for one job. */
+/* One thread: its classifier scratch and the buffer it reads files into. */
+struct worker {
+	struct run *run;
+	struct sc_engine eng;
+	char *rbuf;
+	size_t rcap;
+};
+
+/* What a thread works with for one batch. */
 struct ctx {
 	const struct run *run;
+	struct worker *wk;
 	struct sc_engine *eng;
 	struct sc_out out;
-	struct job *job;
+	struct batch *job;
 };
 
-#define BOUNCES_WINDOW 256 /* jobs a worker may run ahead of the writer */
+#define BOUNCES_WINDOW 16  /* batches a thread may run ahead of the writer */
+#define BOUNCES_BATCH  16  /* files per batch at most */
 
 static const char *domain_of(const char *addr)
 {
@@ -179,11 +209,13 @@ static const char *action_name(const struct bounce_rec *r)
 	}
 }
 
-static void json_field(struct sc_out *o, const char *name, const char *v)
+/* ,"name": and the value as a JSON string ("" for NULL); the key is one
+ * literal, written in one piece */
+#define json_field(o, name, v) json_value((o), ",\"" name "\":", sizeof(",\"" name "\":") - 1, (v))
+
+static void json_value(struct sc_out *o, const char *key, size_t klen, const char *v)
 {
-	sc_out_str(o, ",\"");
-	sc_out_str(o, name);
-	sc_out_str(o, "\":");
+	sc_out_put(o, key, klen);
 	sc_out_json_cstr(o, v ? v : "");
 }
 
@@ -266,7 +298,7 @@ static void emit(struct ctx *c, const struct bounce_msg *m, const struct bounce_
 		tsv_field(o, r->diag, 1);
 	}
 	if (r->v.hard) {
-		struct job *j = c->job;
+		struct batch *j = c->job;
 		struct supp *s;
 		if (j->nsupp == j->capsupp) {
 			j->capsupp = j->capsupp ? j->capsupp * 2 : 16;
@@ -283,20 +315,24 @@ static void emit(struct ctx *c, const struct bounce_msg *m, const struct bounce_
 /* CRLF and lone CR become LF, in place; returns the new length. */
 static size_t normalize_eol(char *b, size_t n)
 {
-	size_t i, o = 0;
-	if (!memchr(b, '\r', n))
+	char *r = memchr(b, '\r', n), *w, *e = b + n;
+	if (!r)
 		return n;
-	for (i = 0; i < n; i++) {
-		if (b[i] == '\r') {
-			if (i + 1 < n && b[i + 1] == '\n')
-				continue;
-			b[o++] = '\n';
+	/* from CR to CR: the text between moves down in one copy */
+	for (w = r; r;) {
+		char *next;
+		if (r + 1 < e && r[1] == '\n') {
+			r++; /* CR LF: the LF stays */
 		} else {
-			b[o++] = b[i];
+			*r = '\n'; /* a lone CR */
 		}
+		next = memchr(r + 1, '\r', (size_t)(e - r - 1));
+		memmove(w, r, (size_t)((next ? next : e) - r));
+		w += (next ? next : e) - r;
+		r = next;
 	}
-	b[o] = '\0';
-	return o;
+	*w = '\0';
+	return (size_t)(w - b);
 }
 
 static void one_message(struct ctx *c, const char *origin, const char *buf, size_t len)
@@ -378,17 +414,19 @@ static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
 	}
 }
 
-/* Reads a whole regular file at its size, else through sc_read_file();
- * files of BOUNCES_MMAP_MIN and more (a big mbox) are mapped privately
- * instead (*mapped set), with no size limit: pages are only copied where the
- * line ends are rewritten. */
-static int read_input(const char *path, char **data, size_t *len, int *mapped, char *err, size_t errlen)
+/* Reads a whole regular file at its size into the thread's buffer (*owned
+ * 0), else through sc_read_file() (*owned 1: the caller frees it); files of
+ * BOUNCES_MMAP_MIN and more (a big mbox) are mapped privately instead
+ * (*mapped set), with no size limit: pages are only copied where the line
+ * ends are rewritten. */
+static int read_input(struct worker *wk, const char *path, char **data, size_t *len, int *mapped, int *owned,
+                      char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
-	size_t got = 0;
-	char *buf;
+	size_t got = 0, size;
 	*mapped = 0;
+	*owned = 1;
 	if (!strcmp(path, "-"))
 		return sc_read_file(path, BOUNCES_MAX_FILE, data, len, err, errlen);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -410,17 +448,22 @@ static int read_input(const char *path, char **data, size_t *len, int *mapped, c
 		*data = p;
 		*len = (size_t)st.st_size;
 		*mapped = 1;
+		*owned = 0;
 		return 0;
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+	size = (size_t)st.st_size;
+	if (size + 1 > wk->rcap) {
+		free(wk->rbuf);
+		wk->rcap = size + 1 > 64 * 1024 ? size + 1 : 64 * 1024;
+		wk->rbuf = xmalloc(wk->rcap);
+	}
+	while (got < size) {
+		ssize_t r = read(fd, wk->rbuf + got, size - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			if (r < 0) {
 				snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-				free(buf);
 				close(fd);
 				return EX_IOERR;
 			}
@@ -429,9 +472,10 @@ static int read_input(const char *path, char **data, size_t *len, int *mapped, c
 		got += (size_t)r;
 	}
 	close(fd);
-	buf[got] = '\0';
-	*data = buf;
+	wk->rbuf[got] = '\0';
+	*data = wk->rbuf;
 	*len = got;
+	*owned = 0;
 	return 0;
 }
 
@@ -440,8 +484,8 @@ static void one_file(struct ctx *c, const char *path)
 	char *buf;
 	size_t len, maplen;
 	char err[1024];
-	int mapped;
-	int rc = read_input(path, &buf, &len, &mapped, err, sizeof err);
+	int mapped, owned;
+	int rc = read_input(c->wk, path, &buf, &len, &mapped, &owned, err, sizeof err);
 	if (rc) {
 		sc_warn("bounces: %s", err);
 		c->job->rc = rc;
@@ -458,43 +502,65 @@ static void one_file(struct ctx *c, const char *path)
 	}
 	if (mapped)
 		munmap(buf, maplen);
-	else
+	else if (owned)
 		free(buf);
+}
+
+/* Adds path (taken, not copied) to the inputs. */
+static void add_path(struct run *run, char *path)
+{
+	if (run->npaths == run->cappaths) {
+		run->cappaths = run->cappaths ? run->cappaths * 2 : 256;
+		run->paths = xrealloc(run->paths, run->cappaths * sizeof *run->paths);
+	}
+	run->paths[run->npaths++] = path;
 }
 
 static void add_job(struct run *run, const char *path)
 {
-	if (run->njobs == run->capjobs) {
-		run->capjobs = run->capjobs ? run->capjobs * 2 : 256;
-		run->jobs = xrealloc(run->jobs, run->capjobs * sizeof *run->jobs);
-	}
-	memset(&run->jobs[run->njobs], 0, sizeof run->jobs[0]);
-	run->jobs[run->njobs++].path = xstrdup(path);
+	add_path(run, xstrdup(path));
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A folder entry: its path (the folder's, then its name) and what
+ * readdir() says it is. */
+struct entry {
+	char *path;
+	unsigned char type;
+};
+
+/* All entries share their folder's path: comparing the paths orders the
+ * names. */
+static int cmp_entry(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
 }
 
 /* Collects the files under path (a file, "-", or a folder read in name
- * order, recursively; a Maildir's tmp/ is left out). */
-static void collect(struct run *run, const char *path, int depth)
+ * order, recursively; a Maildir's tmp/ is left out). type is what the
+ * parent folder's entry said (DT_REG, DT_DIR), or DT_UNKNOWN: then stat()
+ * tells. */
+static void collect(struct run *run, const char *path, int depth, unsigned char type)
 {
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	int has_cur = 0;
+	struct entry *names = NULL;
+	size_t n = 0, cap = 0, i, pl = strlen(path);
+	int has_cur = 0, slash = pl && path[pl - 1] == '/';
 
-	if (!strcmp(path, "-") || (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))) {
+	if (type == DT_REG || !strcmp(path, "-")) {
 		add_job(run, path);
 		return;
 	}
-	if (depth == 0 && stat(path, &st)) {
-		add_job(run, path); /* its worker reports it */
-		return;
+	if (type != DT_DIR) {
+		if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			add_job(run, path);
+			return;
+		}
+		if (depth == 0 && stat(path, &st)) {
+			add_job(run, path); /* its worker reports it */
+			return;
+		}
 	}
 	if (depth > 16 || !(d = opendir(path))) {
 		sc_warn("bounces: %s: cannot read folder", path);
@@ -503,78 +569,161 @@ static void collect(struct run *run, const char *path, int depth)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
+		size_t nl;
+		char *full;
 		if (de->d_name[0] == '.')
 			continue;
+		/* a Maildir's tmp/ holds deliveries still being written */
 		if (!strcmp(de->d_name, "cur"))
 			has_cur = 1;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			names = xrealloc(names, cap * sizeof *names);
 		}
-		names[n++] = xstrdup(de->d_name);
+		nl = strlen(de->d_name);
+		full = xmalloc(pl + nl + 2);
+		memcpy(full, path, pl);
+		if (!slash)
+			full[pl] = '/';
+		memcpy(full + pl + !slash, de->d_name, nl + 1);
+		names[n].path = full;
+		/* links and file systems without d_type: stat() decides */
+		names[n++].type = de->d_type == DT_REG || de->d_type == DT_DIR ? de->d_type : DT_UNKNOWN;
 	}
 	closedir(d);
 	if (n)
-		qsort(names, n, sizeof *names, cmp_str);
+		qsort(names, n, sizeof *names, cmp_entry);
 	for (i = 0; i < n; i++) {
-		size_t pl = strlen(path) + strlen(names[i]) + 2;
-		char *full = xmalloc(pl);
-		snprintf(full, pl, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
-		/* a Maildir's tmp/ holds deliveries still being written */
-		if (!(has_cur && !strcmp(names[i], "tmp")))
-			collect(run, full, depth + 1);
-		free(full);
-		free(names[i]);
+		if (has_cur && !strcmp(names[i].path + pl + !slash, "tmp")) {
+			free(names[i].path);
+		} else if (names[i].type == DT_REG) {
+			add_path(run, names[i].path);
+		} else {
+			collect(run, names[i].path, depth + 1, names[i].type);
+			free(names[i].path);
+		}
 	}
 	free(names);
 }
 
-/* Runs one job into its own output buffer. */
-static void run_job(struct run *run, struct sc_engine *eng, struct job *j)
+/* Runs one batch into its own output buffer. */
+static void run_batch(struct worker *wk, struct batch *b)
 {
+	struct run *run = wk->run;
 	struct ctx c;
-	FILE *mem = open_memstream(&j->out, &j->outlen);
+	size_t i;
+	FILE *mem = open_memstream(&b->out, &b->outlen);
 	if (!mem) {
-		j->rc = EX_OSERR;
+		b->rc = EX_OSERR;
 		return;
 	}
 	c.run = run;
-	c.eng = eng;
-	c.job = j;
+	c.wk = wk;
+	c.eng = &wk->eng;
+	c.job = b;
 	sc_out_init(&c.out, mem);
-	one_file(&c, j->path);
+	for (i = 0; i < b->n; i++)
+		one_file(&c, run->paths[b->first + i]);
 	sc_out_free(&c.out);
-	if (c.out.error && !j->rc)
-		j->rc = EX_IOERR;
+	if (c.out.error && !b->rc)
+		b->rc = EX_IOERR;
 	fclose(mem);
 }
 
-static void *worker(void *arg)
+/* Writes the finished batches that are next in input order, and takes in
+ * their hard bounces and exit codes; with run->mu held. */
+static void write_done(struct run *run)
 {
-	struct run *run = arg;
-	struct sc_engine eng;
-	eng.cl = run->cl;
-	if (smtpcodes_scratch_new(run->cl, &eng.scratch))
-		return NULL;
+	while (run->written < run->nbatches && run->batches[run->written].done) {
+		struct batch *b = &run->batches[run->written];
+		size_t i;
+		if (b->outlen && fwrite(b->out, 1, b->outlen, stdout) != b->outlen)
+			run->werr = 1;
+		free(b->out);
+		b->out = NULL;
+		if (b->rc && !run->rc)
+			run->rc = b->rc;
+		run->skipped += b->skipped;
+		if (b->nsupp) {
+			if (run->nsupp + b->nsupp > run->capsupp) {
+				run->capsupp = (run->nsupp + b->nsupp) * 2;
+				run->supp = xrealloc(run->supp, run->capsupp * sizeof *run->supp);
+			}
+			memcpy(run->supp + run->nsupp, b->supp, b->nsupp * sizeof *run->supp);
+			run->nsupp += b->nsupp;
+		}
+		free(b->supp);
+		for (i = 0; i < b->n; i++)
+			free(run->paths[b->first + i]);
+		run->written++;
+	}
+}
+
+/* Takes batches until none is left; the main thread runs this too. */
+static void work(struct worker *wk)
+{
+	struct run *run = wk->run;
 	for (;;) {
 		size_t i;
 		pthread_mutex_lock(&run->mu);
-		while (run->next < run->njobs && run->next >= run->written + BOUNCES_WINDOW)
+		while (run->next < run->nbatches && run->next >= run->written + BOUNCES_WINDOW) {
+			run->waiting++;
 			pthread_cond_wait(&run->cv, &run->mu);
-		if (run->next >= run->njobs) {
+			run->waiting--;
+		}
+		if (run->next >= run->nbatches) {
 			pthread_mutex_unlock(&run->mu);
 			break;
 		}
 		i = run->next++;
 		pthread_mutex_unlock(&run->mu);
-		run_job(run, &eng, &run->jobs[i]);
+		run_batch(wk, &run->batches[i]);
 		pthread_mutex_lock(&run->mu);
-		run->jobs[i].done = 1;
-		pthread_cond_broadcast(&run->cv);
+		run->batches[i].done = 1;
+		write_done(run);
+		if (run->waiting)
+			pthread_cond_broadcast(&run->cv);
 		pthread_mutex_unlock(&run->mu);
 	}
-	smtpcodes_scratch_free(eng.scratch);
+}
+
+static void *worker(void *arg)
+{
+	struct worker *wk = arg;
+	wk->eng.cl = wk->run->cl;
+	if (smtpcodes_scratch_new(wk->run->cl, &wk->eng.scratch) == 0)
+		work(wk);
+	smtpcodes_scratch_free(wk->eng.scratch);
 	bounce_needles_thread_done();
+	free(wk->rbuf);
+	return NULL;
+}
+
+/* The second thread: loads the classifier (and the bounce phrase table)
+ * while the main thread collects the files, then works like the others;
+ * its engine holds the classifier the main thread frees at the end. */
+static void *loader(void *arg)
+{
+	struct worker *wk = arg;
+	struct run *run = wk->run;
+	int rc = sc_engine_open(&wk->eng, run->rules, run->nrules);
+	pthread_mutex_lock(&run->mu);
+	run->engine_rc = rc;
+	run->engine = rc ? -1 : 1;
+	if (!rc)
+		run->cl = wk->eng.cl;
+	pthread_cond_broadcast(&run->cv);
+	pthread_mutex_unlock(&run->mu);
+	if (rc)
+		return NULL;
+	bounce_needles_init();
+	pthread_mutex_lock(&run->mu);
+	while (!run->go)
+		pthread_cond_wait(&run->cv, &run->mu);
+	pthread_mutex_unlock(&run->mu);
+	work(wk);
+	bounce_needles_thread_done();
+	free(wk->rbuf);
 	return NULL;
 }
 
@@ -636,6 +785,16 @@ static int write_suppressions(struct supp *supp, size_t nsupp, const char *path)
 	return 0;
 }
 
+/* 1 when the arguments name a single input that is no folder (or none:
+ * standard input). */
+static int one_input(int n, char **args)
+{
+	struct stat st;
+	if (n == 0)
+		return 1;
+	return n == 1 && (!strcmp(args[0], "-") || (stat(args[0], &st) == 0 && !S_ISDIR(st.st_mode)));
+}
+
 static int default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -657,13 +816,11 @@ int cmd_bounces(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run run;
-	struct sc_engine eng;
+	struct worker *wk;
 	char **rules = xcalloc((size_t)argc, sizeof *rules);
-	size_t nrules = 0, i, nsupp = 0, capsupp = 0;
-	struct supp *supp = NULL;
+	size_t nrules = 0, i, per;
 	const char *supfile = NULL;
-	int header = 0, c, rc, njobs = default_jobs(), nthreads, werr = 0;
-	unsigned long skipped = 0;
+	int header = 0, c, rc, njobs = default_jobs(), nthreads, started, loading;
 	pthread_t *th;
 
 	memset(&run, 0, sizeof run);
@@ -689,88 +846,122 @@ int cmd_bounces(int argc, char **argv)
 		default: help(stderr); free(rules); return EX_USAGE;
 		}
 	}
-	rc = sc_engine_open(&eng, rules, nrules);
-	free(rules);
-	if (rc)
-		return rc;
-	run.cl = eng.cl;
-	bounce_mime_init();
+	wk = xcalloc((size_t)njobs, sizeof *wk);
+	th = xcalloc((size_t)njobs, sizeof *th);
+	for (c = 0; c < njobs; c++)
+		wk[c].run = &run;
+	run.rules = rules;
+	run.nrules = nrules;
 	pthread_mutex_init(&run.mu, NULL);
 	pthread_cond_init(&run.cv, NULL);
+	bounce_mime_init();
+	/* with two threads or more, the second loads the classifier while
+	 * this one collects the files (one file or standard input: nothing
+	 * to collect, no second thread to wait for) */
+	loading = njobs > 1 && !one_input(argc - optind, argv + optind) &&
+	          !pthread_create(&th[1], NULL, loader, &wk[1]);
+	if (!loading) {
+		rc = sc_engine_open(&wk[0].eng, rules, nrules);
+		if (rc)
+			goto early;
+		run.cl = wk[0].eng.cl;
+	}
 	if (optind >= argc)
-		collect(&run, "-", 0);
+		collect(&run, "-", 0, DT_UNKNOWN);
 	for (c = optind; c < argc; c++)
-		collect(&run, argv[c], 0);
+		collect(&run, argv[c], 0, DT_UNKNOWN);
+	if (loading) {
+		pthread_mutex_lock(&run.mu);
+		while (!run.engine)
+			pthread_cond_wait(&run.cv, &run.mu);
+		pthread_mutex_unlock(&run.mu);
+		if (run.engine < 0) {
+			rc = run.engine_rc;
+			pthread_join(th[1], NULL);
+			loading = 0;
+			goto early;
+		}
+		wk[0].eng.cl = run.cl;
+		if (smtpcodes_scratch_new(run.cl, &wk[0].eng.scratch)) {
+			sc_warn("cannot allocate classifier scratch space");
+			rc = EX_OSERR;
+			goto early;
+		}
+	}
 
 	if (header && !run.json)
 		fputs("origin\trecipient\taddresser\ttimestamp\treason\tdeliverystatus\treplycode\tclass\t"
 		      "hardbounce\tadvice\tprovider\tblocklist\tsmtpcommand\trhost\tdiagnosticcode\n",
 		      stdout);
-	nthreads = (size_t)njobs > run.njobs ? (int)run.njobs : njobs;
-	th = xcalloc(nthreads ? (size_t)nthreads : 1, sizeof *th);
-	for (c = 0; c < nthreads; c++)
-		if (pthread_create(&th[c], NULL, worker, &run)) {
-			nthreads = c;
+	/* batches: enough of them for every thread to get several, so that
+	 * the last ones end close together */
+	nthreads = (size_t)njobs > run.npaths ? (int)run.npaths : njobs;
+	per = run.npaths / ((size_t)(nthreads ? nthreads : 1) * 8);
+	per = per < 1 ? 1 : per > BOUNCES_BATCH ? BOUNCES_BATCH : per;
+	run.nbatches = (run.npaths + per - 1) / per;
+	run.batches = xcalloc(run.nbatches ? run.nbatches : 1, sizeof *run.batches);
+	for (i = 0; i < run.nbatches; i++) {
+		run.batches[i].first = i * per;
+		run.batches[i].n = run.npaths - i * per < per ? run.npaths - i * per : per;
+	}
+	/* the main thread is worker 0, the loader worker 1; the others start
+	 * their own */
+	for (started = loading ? 2 : 1; started < nthreads; started++)
+		if (pthread_create(&th[started], NULL, worker, &wk[started]))
 			break;
-		}
-	if (!nthreads && run.njobs) {
-		/* no thread could start: do the work here */
-		struct sc_engine *e = &eng;
-		for (i = 0; i < run.njobs; i++) {
-			run_job(&run, e, &run.jobs[i]);
-			run.jobs[i].done = 1;
-		}
-	}
-	/* write each job's records in input order as soon as it is done */
-	for (i = 0; i < run.njobs; i++) {
-		struct job *j = &run.jobs[i];
-		pthread_mutex_lock(&run.mu);
-		while (!j->done)
-			pthread_cond_wait(&run.cv, &run.mu);
-		pthread_mutex_unlock(&run.mu);
-		if (j->outlen && fwrite(j->out, 1, j->outlen, stdout) != j->outlen)
-			werr = 1;
-		free(j->out);
-		j->out = NULL;
-		if (j->rc && !run.rc)
-			run.rc = j->rc;
-		skipped += j->skipped;
-		if (j->nsupp) {
-			if (nsupp + j->nsupp > capsupp) {
-				capsupp = (nsupp + j->nsupp) * 2;
-				supp = xrealloc(supp, capsupp * sizeof *supp);
-			}
-			memcpy(supp + nsupp, j->supp, j->nsupp * sizeof *supp);
-			nsupp += j->nsupp;
-		}
-		free(j->supp);
-		free(j->path);
-		pthread_mutex_lock(&run.mu);
-		run.written = i + 1;
-		pthread_cond_broadcast(&run.cv);
-		pthread_mutex_unlock(&run.mu);
-	}
-	for (c = 0; c < nthreads; c++)
+	pthread_mutex_lock(&run.mu);
+	run.go = 1;
+	pthread_cond_broadcast(&run.cv);
+	pthread_mutex_unlock(&run.mu);
+	work(&wk[0]);
+	if (loading)
+		pthread_join(th[1], NULL);
+	for (c = 2; c < started; c++)
 		pthread_join(th[c], NULL);
-	free(th);
-	free(run.jobs);
-	if (fflush(stdout) || werr) {
+	free(wk[0].rbuf);
+	free(run.batches);
+	free(run.paths); /* each path went with its batch */
+	if (fflush(stdout) || run.werr) {
 		sc_warn("bounces: write error on standard output");
 		run.rc = EX_IOERR;
 	}
 	if (supfile) {
-		int src = write_suppressions(supp, nsupp, supfile);
+		int src = write_suppressions(run.supp, run.nsupp, supfile);
 		if (src && !run.rc)
 			run.rc = src;
 	}
-	for (i = 0; i < nsupp; i++)
-		free(supp[i].addr);
-	free(supp);
+	for (i = 0; i < run.nsupp; i++)
+		free(run.supp[i].addr);
+	free(run.supp);
+	rc = run.rc;
+	if (!rc && run.skipped)
+		rc = EX_DATAERR;
+	goto out;
+early:
+	if (loading) {
+		/* the loader waits for batches that never come */
+		pthread_mutex_lock(&run.mu);
+		run.go = 1;
+		pthread_cond_broadcast(&run.cv);
+		pthread_mutex_unlock(&run.mu);
+		pthread_join(th[1], NULL);
+	}
+	for (i = 0; i < run.npaths; i++)
+		free(run.paths[i]);
+	free(run.paths);
+out:
 	pthread_cond_destroy(&run.cv);
 	pthread_mutex_destroy(&run.mu);
 	bounce_mime_shutdown();
-	sc_engine_close(&eng);
-	if (!run.rc && skipped)
-		run.rc = EX_DATAERR;
-	return run.rc;
+	if (run.engine) {
+		/* the loader's engine holds the classifier */
+		smtpcodes_scratch_free(wk[0].eng.scratch);
+		sc_engine_close(&wk[1].eng);
+	} else {
+		sc_engine_close(&wk[0].eng);
+	}
+	free(th);
+	free(wk);
+	free(rules);
+	return rc;
 }

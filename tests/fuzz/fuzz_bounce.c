@@ -1,7 +1,8 @@
 /*
  * fuzz_bounce.c - libFuzzer harness for the bounce reader: one input is one
- * message (any bytes), read through GMime, the RFC 3464/ARF/RFC 3834
- * readers, every format module and the verdict. Seeds: tests/fuzz/corpus/bounce.
+ * message (any bytes), read through the MIME walk (the fast one, or GMime
+ * for what it leaves), the RFC 3464/ARF/RFC 3834 readers, every format
+ * module and the verdict. Seeds: tests/fuzz/corpus/bounce.
  *
  *   make fuzz && ./build-fuzz/fuzz_bounce -max_total_time=60 tests/fuzz/corpus/bounce
  */
