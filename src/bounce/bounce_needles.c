@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <hs.h>
 
@@ -149,6 +150,7 @@ extern const char sc_needles_db[];
 extern const size_t sc_needles_db_len;
 
 static hs_database_t *db;
+static size_t db_maplen; /* set when db lives in its own mapping (load_blob) */
 static hs_scratch_t *proto;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int ready;
@@ -260,13 +262,37 @@ static void put32(unsigned char *p, uint32_t v)
 static hs_database_t *load_blob(void)
 {
 	const unsigned char *p = (const unsigned char *)sc_needles_db;
-	hs_database_t *d = NULL;
+	hs_database_t *d;
+	void *mem;
+	size_t n;
 	if (sc_needles_db_len < 12 || memcmp(p, BLOB_MAGIC, 4) || get32(p + 4) != NNEEDLES ||
 	    get32(p + 8) != list_hash())
 		return NULL;
-	if (hs_deserialize_database(sc_needles_db + 12, sc_needles_db_len - 12, &d) != HS_SUCCESS)
+	/* into memory mapped and filled in one system call: taking the pages
+	 * one fault at a time, as malloc's fresh memory would, costs more than
+	 * the copy itself (the table lives until the program ends) */
+	if (hs_serialized_database_size(sc_needles_db + 12, sc_needles_db_len - 12, &n) != HS_SUCCESS)
 		return NULL;
+	mem = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED)
+		return NULL;
+	d = mem;
+	if (hs_deserialize_database_at(sc_needles_db + 12, sc_needles_db_len - 12, d) != HS_SUCCESS) {
+		munmap(mem, n);
+		return NULL;
+	}
+	db_maplen = n;
 	return d;
+}
+
+static void free_db(void)
+{
+	if (db_maplen)
+		munmap(db, db_maplen);
+	else
+		hs_free_database(db);
+	db = NULL;
+	db_maplen = 0;
 }
 
 static void setup(void)
@@ -284,8 +310,7 @@ static void setup(void)
 	if (!(db = load_blob()) && compile(&db))
 		return;
 	if (hs_alloc_scratch(db, &proto) != HS_SUCCESS) {
-		hs_free_database(db);
-		db = NULL;
+		free_db();
 		return;
 	}
 	ready = 1;
@@ -323,9 +348,8 @@ void bounce_needles_free(void)
 {
 	ready = 0;
 	hs_free_scratch(proto);
-	hs_free_database(db);
+	free_db();
 	proto = NULL;
-	db = NULL;
 }
 
 void bounce_needles_thread_done(void)
