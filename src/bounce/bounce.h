@@ -58,6 +58,7 @@
 struct bounce_hdr {
 	char *name;
 	char *value;
+	size_t nlen;                 /* strlen(name): lookups compare it first */
 };
 
 struct bounce_hdrs {

@@ -123,6 +123,7 @@ static void hdrs_push(struct bounce_hdrs *h, const char *name, size_t nlen, char
 		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
 	}
 	h->v[h->n].name = xstrndup(name, nlen);
+	h->v[h->n].nlen = strlen(h->v[h->n].name);
 	h->v[h->n].value = v;
 	h->n++;
 }

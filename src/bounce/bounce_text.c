@@ -6,14 +6,43 @@
  * Every scanner works on bounded spans; nothing here allocates per byte.
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bounce/bounce.h"
 #include "common/util.h"
 
 /* ---------------------------------------------------------------- headers */
+
+/* ASCII case folding: the program runs in the C locale, where tolower()
+ * and strncasecmp() fold A-Z and nothing else. */
+static unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static unsigned char unfold(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
+}
+
+/* Do s[0..n) and t[0..n) match, A-Z folded? */
+static int caseeq(const char *s, const char *t, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (fold((unsigned char)s[i]) != fold((unsigned char)t[i]))
+			return 0;
+	return 1;
+}
+
 
 void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const char *value, size_t vlen)
 {
@@ -22,6 +51,7 @@ void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const
 		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
 	}
 	h->v[h->n].name = xstrndup(name, nlen);
+	h->v[h->n].nlen = strlen(h->v[h->n].name);
 	h->v[h->n].value = xstrndup(value, vlen);
 	h->n++;
 }
@@ -37,11 +67,17 @@ void bounce_hdrs_free(struct bounce_hdrs *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* Is header i of h named name (nl bytes, any case)? */
+static int hdr_is(const struct bounce_hdrs *h, size_t i, const char *name, size_t nl)
+{
+	return h->v[i].nlen == nl && caseeq(h->v[i].name, name, nl);
+}
+
 const char *bounce_hdr(const struct bounce_hdrs *h, const char *name)
 {
-	size_t i;
+	size_t i, nl = strlen(name);
 	for (i = 0; i < h->n; i++)
-		if (!strcasecmp(h->v[i].name, name))
+		if (hdr_is(h, i, name, nl))
 			return h->v[i].value;
 	return NULL;
 }
@@ -180,19 +216,51 @@ void bounce_rec_diag_append(struct bounce_rec *r, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- text */
 
+/* The search tests the needle's first two bytes, in either case, at 16
+ * places at a time (SSE2, which every x86-64 has), and compares the rest
+ * only where both fit: most text never gets past the filter. */
 const char *bounce_memcasemem(const char *s, size_t n, const char *needle)
 {
-	size_t nl = strlen(needle), i;
-	int c0;
+	size_t nl = strlen(needle), i = 0, last;
+	unsigned char a0, b0, a1, b1;
 	if (!nl)
 		return s;
 	if (nl > n)
 		return NULL;
-	c0 = tolower((unsigned char)needle[0]);
-	for (i = 0; i + nl <= n; i++) {
-		if (tolower((unsigned char)s[i]) != c0)
-			continue;
-		if (!strncasecmp(s + i, needle, nl))
+	last = n - nl; /* the last place a match can start */
+	a0 = fold((unsigned char)needle[0]);
+	b0 = unfold((unsigned char)needle[0]);
+	if (nl == 1) {
+		for (; i <= last; i++)
+			if ((unsigned char)s[i] == a0 || (unsigned char)s[i] == b0)
+				return s + i;
+		return NULL;
+	}
+	a1 = fold((unsigned char)needle[1]);
+	b1 = unfold((unsigned char)needle[1]);
+#ifdef __SSE2__
+	{
+		const __m128i va0 = _mm_set1_epi8((char)a0), vb0 = _mm_set1_epi8((char)b0);
+		const __m128i va1 = _mm_set1_epi8((char)a1), vb1 = _mm_set1_epi8((char)b1);
+		/* 16 starts i..i+15, all <= last; the loads reach i+16 < n */
+		for (; i + 15 <= last; i += 16) {
+			__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+			__m128i m0 = _mm_or_si128(_mm_cmpeq_epi8(x0, va0), _mm_cmpeq_epi8(x0, vb0));
+			__m128i m1 = _mm_or_si128(_mm_cmpeq_epi8(x1, va1), _mm_cmpeq_epi8(x1, vb1));
+			unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(m0, m1));
+			while (mask) {
+				size_t j = i + (size_t)__builtin_ctz(mask);
+				if (caseeq(s + j + 2, needle + 2, nl - 2))
+					return s + j;
+				mask &= mask - 1;
+			}
+		}
+	}
+#endif
+	for (; i <= last; i++) {
+		unsigned char c = (unsigned char)s[i], d = (unsigned char)s[i + 1];
+		if ((c == a0 || c == b0) && (d == a1 || d == b1) && caseeq(s + i + 2, needle + 2, nl - 2))
 			return s + i;
 	}
 	return NULL;
@@ -251,68 +319,99 @@ int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len)
 	return 0;
 }
 
-/* Is there an occurrence of w in s[0..n) that is a word of its own, not part
- * of an identifier ("EHLO", but not Gmail's state name "SENT_SECOND_EHLO")? */
-static int has_word(const char *s, size_t n, const char *w)
+/* The words that name a stage, the first that occurs in a text as a word
+ * of its own wins (not part of an identifier: "EHLO", but not Gmail's
+ * state name "SENT_SECOND_EHLO"). */
+static const struct {
+	const char *w;
+	enum smtpcodes_stage st;
+} stage_words[] = {
+	{ "end of data", SMTPCODES_STAGE_EOD },
+	{ "end of message", SMTPCODES_STAGE_EOD },
+	{ "final data", SMTPCODES_STAGE_EOD },
+	{ "after data", SMTPCODES_STAGE_EOD },
+	{ "after end of", SMTPCODES_STAGE_EOD },
+	{ "message data", SMTPCODES_STAGE_EOD },
+	{ ">>> DATA", SMTPCODES_STAGE_DATA },
+	{ "RCPT TO", SMTPCODES_STAGE_RCPT },
+	{ ">>> RCPT", SMTPCODES_STAGE_RCPT },
+	{ "RCPT_TO", SMTPCODES_STAGE_RCPT },
+	{ "for RCPT", SMTPCODES_STAGE_RCPT },
+	{ "SMTP:RCPT", SMTPCODES_STAGE_RCPT },
+	{ "after RCPT", SMTPCODES_STAGE_RCPT }, /* "after RCPT command:" (GMX) */
+	{ "MAIL FROM", SMTPCODES_STAGE_MAIL },
+	{ ">>> MAIL", SMTPCODES_STAGE_MAIL },
+	{ "MAIL_FROM", SMTPCODES_STAGE_MAIL },
+	{ "DATA command", SMTPCODES_STAGE_DATA },
+	{ "in reply to DATA", SMTPCODES_STAGE_DATA },
+	{ "after DATA", SMTPCODES_STAGE_DATA },
+	{ "EHLO", SMTPCODES_STAGE_HELO },
+	{ "HELO", SMTPCODES_STAGE_HELO },
+	{ "STARTTLS", SMTPCODES_STAGE_STARTTLS },
+	/* qmail's words for the stage */
+	{ "but my name was rejected", SMTPCODES_STAGE_HELO },
+	{ "but sender was rejected", SMTPCODES_STAGE_MAIL },
+	{ "does not like recipient", SMTPCODES_STAGE_RCPT },
+	{ "failed after I sent the message", SMTPCODES_STAGE_EOD },
+	{ "failed on DATA command", SMTPCODES_STAGE_DATA },
+	{ "initial connection", SMTPCODES_STAGE_CONNECT },
+	{ "refused to talk to me", SMTPCODES_STAGE_CONNECT },
+	{ "not accepting connections", SMTPCODES_STAGE_CONNECT },
+	{ "SMTP greeting", SMTPCODES_STAGE_CONNECT },
+	{ "greeting", SMTPCODES_STAGE_CONNECT },
+	{ "banner", SMTPCODES_STAGE_CONNECT },
+};
+
+#define STAGE_WORDS (sizeof stage_words / sizeof stage_words[0])
+#define STAGE_MIN 4 /* the shortest word ("EHLO") */
+
+/* One pass finds them all: stage_at[k][c] holds a bit for each word whose
+ * byte k is c in either case, so the three tables ANDed over a place leave
+ * only the words that may start there (most places: none). */
+static uint64_t stage_at[3][256];
+static size_t stage_len[STAGE_WORDS];
+static pthread_once_t stage_once = PTHREAD_ONCE_INIT;
+
+static void stage_setup(void)
 {
-	size_t wl = strlen(w);
-	const char *p = s, *e = s + n;
-	while ((p = bounce_memcasemem(p, (size_t)(e - p), w)) != NULL) {
-		int before = p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
-		int after = p + wl < e && (isalnum((unsigned char)p[wl]) || p[wl] == '_');
-		if (!before && !after)
-			return 1;
-		p++;
+	size_t i, k;
+	for (i = 0; i < STAGE_WORDS; i++) {
+		const unsigned char *w = (const unsigned char *)stage_words[i].w;
+		stage_len[i] = strlen(stage_words[i].w);
+		for (k = 0; k < 3; k++) {
+			stage_at[k][fold(w[k])] |= (uint64_t)1 << i;
+			stage_at[k][unfold(w[k])] |= (uint64_t)1 << i;
+		}
 	}
-	return 0;
+}
+
+static int word_char(unsigned char c)
+{
+	return isalnum(c) || c == '_';
 }
 
 enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
 {
-	static const struct {
-		const char *w;
-		enum smtpcodes_stage st;
-	} words[] = {
-		{ "end of data", SMTPCODES_STAGE_EOD },
-		{ "end of message", SMTPCODES_STAGE_EOD },
-		{ "final data", SMTPCODES_STAGE_EOD },
-		{ "after data", SMTPCODES_STAGE_EOD },
-		{ "after end of", SMTPCODES_STAGE_EOD },
-		{ "message data", SMTPCODES_STAGE_EOD },
-		{ ">>> DATA", SMTPCODES_STAGE_DATA },
-		{ "RCPT TO", SMTPCODES_STAGE_RCPT },
-		{ ">>> RCPT", SMTPCODES_STAGE_RCPT },
-		{ "RCPT_TO", SMTPCODES_STAGE_RCPT },
-		{ "for RCPT", SMTPCODES_STAGE_RCPT },
-		{ "SMTP:RCPT", SMTPCODES_STAGE_RCPT },
-		{ "after RCPT", SMTPCODES_STAGE_RCPT }, /* "after RCPT command:" (GMX) */
-		{ "MAIL FROM", SMTPCODES_STAGE_MAIL },
-		{ ">>> MAIL", SMTPCODES_STAGE_MAIL },
-		{ "MAIL_FROM", SMTPCODES_STAGE_MAIL },
-		{ "DATA command", SMTPCODES_STAGE_DATA },
-		{ "in reply to DATA", SMTPCODES_STAGE_DATA },
-		{ "after DATA", SMTPCODES_STAGE_DATA },
-		{ "EHLO", SMTPCODES_STAGE_HELO },
-		{ "HELO", SMTPCODES_STAGE_HELO },
-		{ "STARTTLS", SMTPCODES_STAGE_STARTTLS },
-		/* qmail's words for the stage */
-		{ "but my name was rejected", SMTPCODES_STAGE_HELO },
-		{ "but sender was rejected", SMTPCODES_STAGE_MAIL },
-		{ "does not like recipient", SMTPCODES_STAGE_RCPT },
-		{ "failed after I sent the message", SMTPCODES_STAGE_EOD },
-		{ "failed on DATA command", SMTPCODES_STAGE_DATA },
-		{ "initial connection", SMTPCODES_STAGE_CONNECT },
-		{ "refused to talk to me", SMTPCODES_STAGE_CONNECT },
-		{ "not accepting connections", SMTPCODES_STAGE_CONNECT },
-		{ "SMTP greeting", SMTPCODES_STAGE_CONNECT },
-		{ "greeting", SMTPCODES_STAGE_CONNECT },
-		{ "banner", SMTPCODES_STAGE_CONNECT },
-	};
-	size_t i;
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (has_word(s, n, words[i].w))
-			return words[i].st;
-	return SMTPCODES_STAGE_UNKNOWN;
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t want = ((uint64_t)1 << STAGE_WORDS) - 1; /* words before the best so far */
+	size_t i, best = STAGE_WORDS;
+	_Static_assert(STAGE_WORDS <= 63, "stage words fit a 64-bit mask");
+	pthread_once(&stage_once, stage_setup);
+	for (i = 0; want && i + STAGE_MIN <= n; i++) {
+		uint64_t c = stage_at[0][u[i]] & stage_at[1][u[i + 1]] & stage_at[2][u[i + 2]] & want;
+		while (c) {
+			size_t j = (size_t)__builtin_ctzll(c), wl = stage_len[j];
+			c &= c - 1;
+			if (i + wl > n || !caseeq(s + i + 3, stage_words[j].w + 3, wl - 3))
+				continue;
+			if ((i > 0 && word_char(u[i - 1])) || (i + wl < n && word_char(u[i + wl])))
+				continue;
+			best = j; /* the lowest bit that matched: words after it need not be looked for */
+			want = ((uint64_t)1 << j) - 1;
+			break;
+		}
+	}
+	return best < STAGE_WORDS ? stage_words[best].st : SMTPCODES_STAGE_UNKNOWN;
 }
 
 void bounce_set_command(struct bounce_rec *r, enum smtpcodes_stage st)
@@ -601,9 +700,9 @@ int bounce_has(const struct bounce_msg *m, const char *needle)
 
 int bounce_hdr_has(const struct bounce_msg *m, const char *name, const char *needle)
 {
-	size_t i;
+	size_t i, nl = strlen(name);
 	for (i = 0; i < m->top.n; i++)
-		if (!strcasecmp(m->top.v[i].name, name) && bounce_contains(m->top.v[i].value, needle))
+		if (hdr_is(&m->top, i, name, nl) && bounce_contains(m->top.v[i].value, needle))
 			return 1;
 	return 0;
 }
