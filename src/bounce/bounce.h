@@ -199,6 +199,12 @@ const char *bounce_needle_text(size_t i);
 /* Offset of needle's first occurrence in m->text, -1 when absent, -2 when
  * the needle is not in the table (the caller searches itself). */
 long bounce_needle_at(const struct bounce_msg *m, const char *needle);
+/* For a caller that asks after the same phrases for every message: the
+ * phrase's index in the table (-1 when it is not there; any thread, no
+ * set-up needed), found once, then bounce_needle_at_index() per message,
+ * which answers as bounce_needle_at() without the look-up. */
+int bounce_needle_index(const char *s);
+long bounce_needle_at_index(const struct bounce_msg *m, int id);
 int bounce_needle_id(const char *s);
 
 /* ---- shared text helpers (bounce_text.c) */

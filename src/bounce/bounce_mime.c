@@ -487,39 +487,13 @@ static void walk(struct bounce_walk *w, GMimeObject *obj)
 	}
 }
 
-/* bounce_memcasemem() with memchr() finding the candidates: the same
- * first match (ASCII case folding, as in the C locale the program runs
- * in), much faster over a long text. */
-static const char *find_ci(const char *s, size_t n, const char *needle)
-{
-	size_t nl = strlen(needle);
-	const char *p = s, *e;
-	int lo, up;
-	if (nl > n)
-		return NULL;
-	e = s + n - nl + 1; /* the last place a match can start, plus one */
-	lo = tolower((unsigned char)needle[0]);
-	up = toupper((unsigned char)needle[0]);
-	while (p < e) {
-		const char *a = memchr(p, lo, (size_t)(e - p));
-		const char *b = lo != up ? memchr(p, up, (size_t)((a ? a : e) - p)) : NULL;
-		const char *c = b ? b : a;
-		if (!c)
-			return NULL;
-		if (!strncasecmp(c + 1, needle + 1, nl - 1))
-			return c;
-		p = c + 1;
-	}
-	return NULL;
-}
-
 /* A bounce forwarded inline ("Begin forwarded message:", every line
  * quoted with "> "): one level of quoting comes off, in place. */
 static void unquote_forward(struct bounce_msg *m)
 {
 	char *r, *w, *e = m->text + m->textlen;
 	size_t quoted = 0;
-	if (!find_ci(m->text, m->textlen, "forwarded message"))
+	if (!bounce_memcasemem(m->text, m->textlen, "forwarded message"))
 		return;
 	for (r = m->text; r < e; r++)
 		if (*r == '>' && (r == m->text || r[-1] == '\n'))
@@ -548,10 +522,10 @@ static void dsn_from_text(struct bounce_msg *m)
 	static const char *const fields[] = { "\nReporting-MTA:", "\nOriginal-Recipient:", "\nFinal-Recipient:" };
 	const char *first = NULL;
 	size_t i;
-	if (!find_ci(m->text, m->textlen, "\nFinal-Recipient:"))
+	if (!bounce_memcasemem(m->text, m->textlen, "\nFinal-Recipient:"))
 		return;
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		const char *f = find_ci(m->text, m->textlen, fields[i]);
+		const char *f = bounce_memcasemem(m->text, m->textlen, fields[i]);
 		if (f && (!first || f < first))
 			first = f;
 	}

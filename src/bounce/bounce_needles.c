@@ -364,3 +364,19 @@ long bounce_needle_at(const struct bounce_msg *m, const char *needle)
 		return -2; /* not known: search yourself */
 	return m->hits[id] ? (long)m->hits[id] - 1 : -1;
 }
+
+int bounce_needle_index(const char *s)
+{
+	size_t i;
+	for (i = 0; i < NNEEDLES; i++)
+		if (!strcmp(needles[i], s))
+			return (int)i;
+	return -1;
+}
+
+long bounce_needle_at_index(const struct bounce_msg *m, int id)
+{
+	if (!m->scanned || id < 0 || (size_t)id >= NNEEDLES)
+		return -2;
+	return m->hits[id] ? (long)m->hits[id] - 1 : -1;
+}

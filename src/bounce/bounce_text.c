@@ -468,6 +468,19 @@ static const char *const orig_markers[] = {
 	"------- Message text follows",
 };
 
+#define ORIG_MARKERS (sizeof orig_markers / sizeof orig_markers[0])
+
+/* Each marker's index in the phrase table, found once per process. */
+static int orig_marker_id[ORIG_MARKERS];
+static pthread_once_t orig_marker_once = PTHREAD_ONCE_INIT;
+
+static void orig_marker_setup(void)
+{
+	size_t i;
+	for (i = 0; i < ORIG_MARKERS; i++)
+		orig_marker_id[i] = bounce_needle_index(orig_markers[i]);
+}
+
 const char *bounce_next_line(const char **p, const char *e, const char **end)
 {
 	const char *line = *p, *nl = memchr(line, '\n', (size_t)(e - line));
@@ -487,8 +500,9 @@ void bounce_text_span(const struct bounce_msg *m, const char *start_marker, cons
 		else if (at == -2 && (s = bounce_memcasemem(t, m->textlen, start_marker)) != NULL)
 			t = s;
 	}
-	for (i = 0; i < sizeof orig_markers / sizeof orig_markers[0]; i++) {
-		long at = bounce_needle_at(m, orig_markers[i]);
+	pthread_once(&orig_marker_once, orig_marker_setup);
+	for (i = 0; i < ORIG_MARKERS; i++) {
+		long at = bounce_needle_at_index(m, orig_marker_id[i]);
 		const char *x;
 		if (at == -1)
 			continue;
