@@ -239,22 +239,29 @@ const char *bounce_memcasemem(const char *s, size_t n, const char *needle)
 	a1 = fold((unsigned char)needle[1]);
 	b1 = unfold((unsigned char)needle[1]);
 #ifdef __SSE2__
-	{
+	if (last >= 15) {
 		const __m128i va0 = _mm_set1_epi8((char)a0), vb0 = _mm_set1_epi8((char)b0);
 		const __m128i va1 = _mm_set1_epi8((char)a1), vb1 = _mm_set1_epi8((char)b1);
-		/* 16 starts i..i+15, all <= last; the loads reach i+16 < n */
-		for (; i + 15 <= last; i += 16) {
-			__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+		for (;;) {
+			/* 16 starts at, all <= last; the loads reach at+16 < n. The
+			 * last block overlaps the one before it: the starts it has
+			 * seen already are masked off. */
+			size_t at = i + 15 <= last ? i : last - 15;
+			__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
+			__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + at + 1));
 			__m128i m0 = _mm_or_si128(_mm_cmpeq_epi8(x0, va0), _mm_cmpeq_epi8(x0, vb0));
 			__m128i m1 = _mm_or_si128(_mm_cmpeq_epi8(x1, va1), _mm_cmpeq_epi8(x1, vb1));
 			unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(m0, m1));
+			mask &= ~((1u << (i - at)) - 1);
 			while (mask) {
-				size_t j = i + (size_t)__builtin_ctz(mask);
+				size_t j = at + (size_t)__builtin_ctz(mask);
 				if (caseeq(s + j + 2, needle + 2, nl - 2))
 					return s + j;
 				mask &= mask - 1;
 			}
+			if (at + 15 >= last)
+				return NULL;
+			i = at + 16;
 		}
 	}
 #endif
@@ -285,11 +292,11 @@ static int dom_char(int c)
 
 int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len)
 {
-	size_t i;
-	for (i = 0; i < n; i++) {
-		size_t a, b;
-		if (s[i] != '@')
-			continue;
+	const char *at = s, *e = s + n;
+	if (!n)
+		return 0;
+	while ((at = memchr(at, '@', (size_t)(e - at))) != NULL) {
+		size_t i = (size_t)(at++ - s), a, b;
 		a = i;
 		while (a > 0 && addr_char((unsigned char)s[a - 1]))
 			a--;

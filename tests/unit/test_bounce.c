@@ -61,6 +61,19 @@ static void test_stage(void **state)
 		{ "Remote host said: 554 ... [RCPT_TO]", SMTPCODES_STAGE_RCPT },
 		{ "did not like our final DATA:", SMTPCODES_STAGE_EOD },
 		{ "550 5.1.1 user unknown", SMTPCODES_STAGE_UNKNOWN },
+		/* words of their own only; a later plain one still counts */
+		{ "state SENT_SECOND_EHLO", SMTPCODES_STAGE_UNKNOWN },
+		{ "EHLOx and xEHLO", SMTPCODES_STAGE_UNKNOWN },
+		{ "SENT_EHLO, then EHLO", SMTPCODES_STAGE_HELO },
+		{ "EHLO", SMTPCODES_STAGE_HELO },
+		{ "EHL", SMTPCODES_STAGE_UNKNOWN },
+		{ "", SMTPCODES_STAGE_UNKNOWN },
+		/* any case; the word listed first wins wherever it stands */
+		{ "after ehlo we said rcpt to:<a@b.c>", SMTPCODES_STAGE_RCPT },
+		{ "greeting refused; STARTTLS", SMTPCODES_STAGE_STARTTLS },
+		{ "MAIL FROM ok, end of data", SMTPCODES_STAGE_EOD },
+		{ "550 banner", SMTPCODES_STAGE_CONNECT },
+		{ "Connected to 192.0.2.1 but sender was rejected.", SMTPCODES_STAGE_MAIL },
 	};
 	size_t i;
 	(void)state;
@@ -71,6 +84,67 @@ static void test_stage(void **state)
 			            smtpcodes_stage_name(cases[i].want));
 			fail();
 		}
+	}
+}
+
+/* The plain search bounce_memcasemem() must agree with. */
+static const char *naive_casemem(const char *s, size_t n, const char *needle)
+{
+	size_t nl = strlen(needle), i, k;
+	for (i = 0; i + nl <= n; i++) {
+		for (k = 0; k < nl; k++) {
+			int a = (unsigned char)s[i + k], b = (unsigned char)needle[k];
+			if (a >= 'A' && a <= 'Z')
+				a += 32;
+			if (b >= 'A' && b <= 'Z')
+				b += 32;
+			if (a != b)
+				break;
+		}
+		if (k == nl)
+			return s + i;
+	}
+	return NULL;
+}
+
+/* Every haystack length up to 80 (so every block position of the 16-byte
+ * search and its tail), the needle at every place, in either case, after
+ * near misses; each haystack in a buffer of its exact size, so a read past
+ * its end shows under ASan. */
+static void test_memcasemem(void **state)
+{
+	static const char *const needles[] = { "x", "Ab", "RCPT TO", "end of data", "\nFinal-Recipient:", "A\xe9" "b" };
+	static const char filler[] = "rcpt t0 RCPT_T end of dat \xe9\xc9 aB ab ";
+	size_t n, k, at;
+	(void)state;
+	for (k = 0; k < sizeof needles / sizeof needles[0]; k++) {
+		size_t nl = strlen(needles[k]);
+		for (n = 0; n <= 80; n++) {
+			for (at = 0; at <= n + 1; at++) {
+				char *buf = malloc(n ? n : 1);
+				const char *got, *want;
+				size_t j;
+				for (j = 0; j < n; j++)
+					buf[j] = filler[(j * 7 + k) % (sizeof filler - 1)];
+				if (at + nl <= n) /* place it, upper case on odd places */
+					for (j = 0; j < nl; j++)
+						buf[at + j] = (char)(at % 2 && needles[k][j] >= 'a' && needles[k][j] <= 'z' ?
+						                         needles[k][j] - 32 : needles[k][j]);
+				got = bounce_memcasemem(buf, n, needles[k]);
+				want = naive_casemem(buf, n, needles[k]);
+				if (got != want) {
+					print_error("needle %zu in %zu bytes, placed at %zu: got %td, want %td\n", k, n, at,
+					            got ? got - buf : -1, want ? want - buf : -1);
+					free(buf);
+					fail();
+				}
+				free(buf);
+			}
+		}
+	}
+	{
+		static const char h[] = "abc";
+		assert_ptr_equal(bounce_memcasemem(h, 3, ""), h); /* the empty needle: at the start */
 	}
 }
 
@@ -243,7 +317,7 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find_addr),  cmocka_unit_test(test_stage),
+		cmocka_unit_test(test_find_addr),  cmocka_unit_test(test_stage), cmocka_unit_test(test_memcasemem),
 		cmocka_unit_test(test_dsn_groups), cmocka_unit_test(test_scan_blocks),
 		cmocka_unit_test(test_read_order), cmocka_unit_test(test_needles_same),
 	};
