@@ -301,6 +301,16 @@ static char *to_utf8(const char *cs, char *s, size_t *len)
 	return out;
 }
 
+/* Does s start with the lower-case word w, in any case? (s is NUL-terminated
+ * or long enough: the compare stops at the first difference.) */
+static int starts_ci(const char *s, const char *w)
+{
+	for (; *w; s++, w++)
+		if (*s != *w && !(*s >= 'A' && *s <= 'Z' && *s + 32 == *w))
+			return 0;
+	return 1;
+}
+
 /* Strips HTML to text: tags removed, <br> and block ends become newlines,
  * the common entities decoded. Works in place. */
 static size_t strip_html(char *s, size_t n)
@@ -312,19 +322,19 @@ static size_t strip_html(char *s, size_t n)
 			int nl = 0;
 			if (j < n && (s[j] == '/' ))
 				j++;
-			if (j + 1 < n && (!strncasecmp(s + j, "br", 2) || !strncasecmp(s + j, "p", 1) ||
-			                  !strncasecmp(s + j, "div", 3) || !strncasecmp(s + j, "tr", 2) ||
-			                  !strncasecmp(s + j, "li", 2)))
+			if (j + 1 < n && (starts_ci(s + j, "br") || starts_ci(s + j, "p") || starts_ci(s + j, "div") ||
+			                  starts_ci(s + j, "tr") || starts_ci(s + j, "li")))
 				nl = 1;
-			if (n - i > 7 && (!strncasecmp(s + i, "<style", 6) || !strncasecmp(s + i, "<script", 7))) {
+			if (n - i > 7 && (starts_ci(s + i, "<style") || starts_ci(s + i, "<script"))) {
 				const char *end = bounce_memcasemem(s + i, n - i, s[i + 2] == 't' || s[i + 2] == 'T' ?
 				                                                       "</style>" : "</script>");
 				i = end ? (size_t)(end - s) + 8 : n;
 				continue;
 			}
-			while (i < n && s[i] != '>')
-				i++;
-			i++;
+			{
+				const char *gt = memchr(s + i, '>', n - i);
+				i = gt ? (size_t)(gt - s) + 1 : n + 1;
+			}
 			if (nl)
 				s[o++] = '\n';
 			continue;

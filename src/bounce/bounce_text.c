@@ -240,19 +240,19 @@ const char *bounce_memcasemem(const char *s, size_t n, const char *needle)
 	b1 = unfold((unsigned char)needle[1]);
 #ifdef __SSE2__
 	if (last >= 15) {
-		const __m128i va0 = _mm_set1_epi8((char)a0), vb0 = _mm_set1_epi8((char)b0);
-		const __m128i va1 = _mm_set1_epi8((char)a1), vb1 = _mm_set1_epi8((char)b1);
+		/* a letter matches in either case as the byte with 0x20 set */
+		const __m128i f0 = _mm_set1_epi8(a0 != b0 ? 0x20 : 0), f1 = _mm_set1_epi8(a1 != b1 ? 0x20 : 0);
+		const __m128i v0 = _mm_set1_epi8((char)a0), v1 = _mm_set1_epi8((char)a1);
+		size_t at = 0;
 		for (;;) {
-			/* 16 starts at, all <= last; the loads reach at+16 < n. The
-			 * last block overlaps the one before it: the starts it has
-			 * seen already are masked off. */
-			size_t at = i + 15 <= last ? i : last - 15;
+			/* 16 starts at at, all <= last; the loads reach at+16 < n.
+			 * The last block overlaps the one before it: the starts it
+			 * has seen already are masked off. */
 			__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
 			__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + at + 1));
-			__m128i m0 = _mm_or_si128(_mm_cmpeq_epi8(x0, va0), _mm_cmpeq_epi8(x0, vb0));
-			__m128i m1 = _mm_or_si128(_mm_cmpeq_epi8(x1, va1), _mm_cmpeq_epi8(x1, vb1));
-			unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(m0, m1));
-			mask &= ~((1u << (i - at)) - 1);
+			__m128i m = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x0, f0), v0),
+			                          _mm_cmpeq_epi8(_mm_or_si128(x1, f1), v1));
+			unsigned mask = (unsigned)_mm_movemask_epi8(m) & ~((1u << (i - at)) - 1);
 			while (mask) {
 				size_t j = at + (size_t)__builtin_ctz(mask);
 				if (caseeq(s + j + 2, needle + 2, nl - 2))
@@ -262,6 +262,7 @@ const char *bounce_memcasemem(const char *s, size_t n, const char *needle)
 			if (at + 15 >= last)
 				return NULL;
 			i = at + 16;
+			at = i + 15 <= last ? i : last - 15;
 		}
 	}
 #endif
