@@ -212,6 +212,23 @@ int bounce_needle_id(const char *s);
 const char *bounce_memcasemem(const char *s, size_t n, const char *needle);
 /* 1 when s (a NUL-terminated header value or NULL) contains needle, any case. */
 int bounce_contains(const char *s, const char *needle);
+/* A set of up to BOUNCE_PHRASES_MAX phrases (3 bytes or longer) that one
+ * pass over a text finds, any case: bounce_phrases_first() gives the index
+ * of the first phrase in the set's order (among the bits of want) that
+ * occurs anywhere, as a word of its own when words is set (not part of an
+ * identifier: no letter, digit or '_' either side); -1 when none does. The
+ * set borrows the phrases; make it once (it is read-only after) and share
+ * it between threads. */
+#define BOUNCE_PHRASES_MAX 64
+#define BOUNCE_PHRASES_ALL (~(uint64_t)0)
+struct bounce_phrases {
+	uint64_t at[3][256];
+	const char *w[BOUNCE_PHRASES_MAX];
+	size_t len[BOUNCE_PHRASES_MAX];
+	size_t n, min;
+};
+void bounce_phrases_init(struct bounce_phrases *ps, const char *const *w, size_t n);
+int bounce_phrases_first(const struct bounce_phrases *ps, const char *s, size_t n, uint64_t want, int words);
 /* Finds the first e-mail address in s[0..n): sets start and len; returns 1, or 0. */
 int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len);
 /* The stage an MTA's wording names ("after RCPT TO", "in reply to end of

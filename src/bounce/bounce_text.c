@@ -371,24 +371,29 @@ static const struct {
 };
 
 #define STAGE_WORDS (sizeof stage_words / sizeof stage_words[0])
-#define STAGE_MIN 4 /* the shortest word ("EHLO") */
 
-/* One pass finds them all: stage_at[k][c] holds a bit for each word whose
- * byte k is c in either case, so the three tables ANDed over a place leave
- * only the words that may start there (most places: none). */
-static uint64_t stage_at[3][256];
-static size_t stage_len[STAGE_WORDS];
-static pthread_once_t stage_once = PTHREAD_ONCE_INIT;
-
-static void stage_setup(void)
+/* One pass finds them all: at[k][c] holds a bit for each phrase whose byte
+ * k is c in either case, so the three tables ANDed over a place leave only
+ * the phrases that may start there (at most places: none). */
+void bounce_phrases_init(struct bounce_phrases *ps, const char *const *w, size_t n)
 {
 	size_t i, k;
-	for (i = 0; i < STAGE_WORDS; i++) {
-		const unsigned char *w = (const unsigned char *)stage_words[i].w;
-		stage_len[i] = strlen(stage_words[i].w);
+	memset(ps, 0, sizeof *ps);
+	ps->n = n < BOUNCE_PHRASES_MAX ? n : BOUNCE_PHRASES_MAX;
+	ps->min = SIZE_MAX;
+	for (i = 0; i < ps->n; i++) {
+		const unsigned char *u = (const unsigned char *)w[i];
+		ps->w[i] = w[i];
+		ps->len[i] = strlen(w[i]);
+		if (ps->len[i] < 3) { /* too short for the tables: never found */
+			ps->len[i] = SIZE_MAX;
+			continue;
+		}
+		if (ps->len[i] < ps->min)
+			ps->min = ps->len[i];
 		for (k = 0; k < 3; k++) {
-			stage_at[k][fold(w[k])] |= (uint64_t)1 << i;
-			stage_at[k][unfold(w[k])] |= (uint64_t)1 << i;
+			ps->at[k][fold(u[k])] |= (uint64_t)1 << i;
+			ps->at[k][unfold(u[k])] |= (uint64_t)1 << i;
 		}
 	}
 }
@@ -398,28 +403,47 @@ static int word_char(unsigned char c)
 	return isalnum(c) || c == '_';
 }
 
-enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
+int bounce_phrases_first(const struct bounce_phrases *ps, const char *s, size_t n, uint64_t want, int words)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	uint64_t want = ((uint64_t)1 << STAGE_WORDS) - 1; /* words before the best so far */
-	size_t i, best = STAGE_WORDS;
-	_Static_assert(STAGE_WORDS <= 63, "stage words fit a 64-bit mask");
-	pthread_once(&stage_once, stage_setup);
-	for (i = 0; want && i + STAGE_MIN <= n; i++) {
-		uint64_t c = stage_at[0][u[i]] & stage_at[1][u[i + 1]] & stage_at[2][u[i + 2]] & want;
+	size_t i;
+	int best = -1;
+	for (i = 0; want && ps->min != SIZE_MAX && i + ps->min <= n; i++) {
+		uint64_t c = ps->at[0][u[i]] & ps->at[1][u[i + 1]] & ps->at[2][u[i + 2]] & want;
 		while (c) {
-			size_t j = (size_t)__builtin_ctzll(c), wl = stage_len[j];
+			size_t j = (size_t)__builtin_ctzll(c), wl = ps->len[j];
 			c &= c - 1;
-			if (i + wl > n || !caseeq(s + i + 3, stage_words[j].w + 3, wl - 3))
+			if (wl > n - i || !caseeq(s + i + 3, ps->w[j] + 3, wl - 3))
 				continue;
-			if ((i > 0 && word_char(u[i - 1])) || (i + wl < n && word_char(u[i + wl])))
+			if (words && ((i > 0 && word_char(u[i - 1])) || (i + wl < n && word_char(u[i + wl]))))
 				continue;
-			best = j; /* the lowest bit that matched: words after it need not be looked for */
-			want = ((uint64_t)1 << j) - 1;
+			best = (int)j; /* the lowest that matched here: later ones need not be looked for */
+			want &= ((uint64_t)1 << j) - 1;
 			break;
 		}
 	}
-	return best < STAGE_WORDS ? stage_words[best].st : SMTPCODES_STAGE_UNKNOWN;
+	return best;
+}
+
+static struct bounce_phrases stage_set;
+static pthread_once_t stage_once = PTHREAD_ONCE_INIT;
+
+static void stage_setup(void)
+{
+	const char *w[STAGE_WORDS];
+	size_t i;
+	for (i = 0; i < STAGE_WORDS; i++)
+		w[i] = stage_words[i].w;
+	bounce_phrases_init(&stage_set, w, STAGE_WORDS);
+}
+
+enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
+{
+	int best;
+	_Static_assert(STAGE_WORDS <= BOUNCE_PHRASES_MAX, "stage words fit one phrase set");
+	pthread_once(&stage_once, stage_setup);
+	best = bounce_phrases_first(&stage_set, s, n, BOUNCE_PHRASES_ALL, 1);
+	return best >= 0 ? stage_words[best].st : SMTPCODES_STAGE_UNKNOWN;
 }
 
 void bounce_set_command(struct bounce_rec *r, enum smtpcodes_stage st)

@@ -148,6 +148,41 @@ static void test_memcasemem(void **state)
 	}
 }
 
+/* A phrase set answers with the first phrase in its own order that occurs,
+ * among the ones asked for, inside words too unless told otherwise. */
+static void test_phrases(void **state)
+{
+	static const char *const w[] = { "timed out", "Envelope expired", "rfc7505", "ab", "out" };
+	static const struct {
+		const char *in;
+		uint64_t want;
+		int words, got;
+	} cases[] = {
+		{ "connection TIMED OUT; envelope Expired", BOUNCE_PHRASES_ALL, 0, 0 },
+		{ "connection TIMED OUT; envelope Expired", (uint64_t)1 << 1, 0, 1 },
+		{ "Envelope expired after timed out", BOUNCE_PHRASES_ALL, 0, 0 },
+		{ "null MX (rfc7505x)", BOUNCE_PHRASES_ALL, 0, 2 },
+		{ "null MX (rfc7505x)", BOUNCE_PHRASES_ALL, 1, -1 },
+		{ "ab ab ab", BOUNCE_PHRASES_ALL, 0, -1 }, /* shorter than 3: never */
+		{ "throughout", BOUNCE_PHRASES_ALL, 0, 4 },
+		{ "throughout, out", BOUNCE_PHRASES_ALL, 1, 4 },
+		{ "throughout", BOUNCE_PHRASES_ALL, 1, -1 },
+		{ "", BOUNCE_PHRASES_ALL, 0, -1 },
+		{ "ou", BOUNCE_PHRASES_ALL, 0, -1 },
+	};
+	static struct bounce_phrases ps;
+	size_t i;
+	(void)state;
+	bounce_phrases_init(&ps, w, sizeof w / sizeof w[0]);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int got = bounce_phrases_first(&ps, cases[i].in, strlen(cases[i].in), cases[i].want, cases[i].words);
+		if (got != cases[i].got) {
+			print_error("case %zu \"%s\": got %d, want %d\n", i, cases[i].in, got, cases[i].got);
+			fail();
+		}
+	}
+}
+
 static void test_dsn_groups(void **state)
 {
 	/* fields before Final-Recipient, a missing blank line, folded lines */
@@ -318,6 +353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find_addr),  cmocka_unit_test(test_stage), cmocka_unit_test(test_memcasemem),
+		cmocka_unit_test(test_phrases),
 		cmocka_unit_test(test_dsn_groups), cmocka_unit_test(test_scan_blocks),
 		cmocka_unit_test(test_read_order), cmocka_unit_test(test_needles_same),
 	};
