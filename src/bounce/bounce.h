@@ -61,9 +61,14 @@ struct bounce_hdr {
 	size_t nlen;                 /* strlen(name): lookups compare it first */
 };
 
+struct bounce_mem; /* bounce_text.c */
+
+/* A header list owns its names and values in a few large blocks (mem),
+ * freed together with the list: no allocation per name or value. */
 struct bounce_hdrs {
 	struct bounce_hdr *v;
 	size_t n, cap;
+	struct bounce_mem *mem;
 };
 
 /* What one message gave us after the MIME walk. */
@@ -121,6 +126,13 @@ struct bounce_list {
 /* ---- headers */
 void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const char *value, size_t vlen);
 void bounce_hdrs_free(struct bounce_hdrs *h);
+/* n bytes that live as long as h (until bounce_hdrs_free). */
+char *bounce_hdrs_mem(struct bounce_hdrs *h, size_t n);
+/* A copy of s[0..n) (up to a NUL in it) that lives as long as h. */
+char *bounce_hdrs_strndup(struct bounce_hdrs *h, const char *s, size_t n);
+/* p (old bytes, taken from h) made n bytes long, in place when p was the
+ * last taken and there is room, else copied; returns where it now is. */
+char *bounce_hdrs_regrow(struct bounce_hdrs *h, char *p, size_t old, size_t n);
 /* The first value of header name (case-insensitive), or NULL. */
 const char *bounce_hdr(const struct bounce_hdrs *h, const char *name);
 /* Parses an RFC 822 style header block text[0..len) (unfolding continuation

@@ -115,14 +115,14 @@ void bounce_mime_append(char **dst, size_t *dlen, const char *s, size_t n, size_
 	*dlen = o;
 }
 
-/* Adds name[0..nlen) with value v (taken, not copied) to h. */
+/* Adds name[0..nlen) with value v (taken from h's memory) to h. */
 static void hdrs_push(struct bounce_hdrs *h, const char *name, size_t nlen, char *v)
 {
 	if (h->n == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 16;
 		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
 	}
-	h->v[h->n].name = xstrndup(name, nlen);
+	h->v[h->n].name = bounce_hdrs_strndup(h, name, nlen);
 	h->v[h->n].nlen = strlen(h->v[h->n].name);
 	h->v[h->n].value = v;
 	h->n++;
@@ -139,7 +139,7 @@ static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, cons
 		len--;
 	while (k < len && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\r' || raw[k] == '\n'))
 		k++;
-	v = xmalloc(len - k + 1);
+	v = bounce_hdrs_mem(h, len - k + 1);
 	if (memchr(raw + k, '\r', len - k)) {
 		for (; k < len; k++) {
 			if (raw[k] == '\r' || raw[k] == '\n')
@@ -736,8 +736,7 @@ void bounce_hdrs_decode(struct bounce_hdrs *h)
 		d = g_mime_utils_header_decode_text(popts, h->v[i].value);
 		if (!d)
 			continue;
-		free(h->v[i].value);
-		h->v[i].value = xstrdup(d);
+		h->v[i].value = bounce_hdrs_strndup(h, d, strlen(d));
 		g_free(d);
 	}
 }

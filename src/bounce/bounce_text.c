@@ -44,24 +44,83 @@ static int caseeq(const char *s, const char *t, size_t n)
 }
 
 
+/* One block of a header list's memory: strings back to back. */
+struct bounce_mem {
+	struct bounce_mem *next;
+	size_t used, cap;
+	char *last; /* the last string taken, which may grow in place */
+	char data[];
+};
+
+#define BOUNCE_MEM_BLOCK 4096
+
+/* A new block of at least n bytes at the head of h's list. */
+static struct bounce_mem *mem_block(struct bounce_hdrs *h, size_t n)
+{
+	size_t cap = n > BOUNCE_MEM_BLOCK ? n : BOUNCE_MEM_BLOCK;
+	struct bounce_mem *b = xmalloc(sizeof *b + cap);
+	b->next = h->mem;
+	b->used = 0;
+	b->cap = cap;
+	b->last = NULL;
+	h->mem = b;
+	return b;
+}
+
+char *bounce_hdrs_mem(struct bounce_hdrs *h, size_t n)
+{
+	struct bounce_mem *b = h->mem;
+	if (!b || b->cap - b->used < n)
+		b = mem_block(h, n);
+	b->last = b->data + b->used;
+	b->used += n;
+	return b->last;
+}
+
+char *bounce_hdrs_strndup(struct bounce_hdrs *h, const char *s, size_t n)
+{
+	char *d;
+	n = strnlen(s, n);
+	d = bounce_hdrs_mem(h, n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *bounce_hdrs_regrow(struct bounce_hdrs *h, char *p, size_t old, size_t n)
+{
+	struct bounce_mem *b = h->mem;
+	char *d;
+	if (b && p && b->last == p && (size_t)(p - b->data) + n <= b->cap) {
+		b->used = (size_t)(p - b->data) + n;
+		return p;
+	}
+	if (!b || b->cap - b->used < n)
+		b = mem_block(h, 2 * n); /* room to grow on in place */
+	d = bounce_hdrs_mem(h, n);
+	if (old)
+		memcpy(d, p, old < n ? old : n);
+	return d;
+}
+
 void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	if (h->n == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 16;
 		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
 	}
-	h->v[h->n].name = xstrndup(name, nlen);
+	h->v[h->n].name = bounce_hdrs_strndup(h, name, nlen);
 	h->v[h->n].nlen = strlen(h->v[h->n].name);
-	h->v[h->n].value = xstrndup(value, vlen);
+	h->v[h->n].value = bounce_hdrs_strndup(h, value, vlen);
 	h->n++;
 }
 
 void bounce_hdrs_free(struct bounce_hdrs *h)
 {
-	size_t i;
-	for (i = 0; i < h->n; i++) {
-		free(h->v[i].name);
-		free(h->v[i].value);
+	struct bounce_mem *b = h->mem, *next;
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
 	}
 	free(h->v);
 	memset(h, 0, sizeof *h);

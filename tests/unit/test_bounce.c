@@ -183,6 +183,40 @@ static void test_phrases(void **state)
 	}
 }
 
+/* A header list's memory: copies stop at a NUL, a value grows in place or
+ * moves with its bytes, strings stay put while more are taken (blocks fill
+ * and new ones start), and one free releases them all (ASan would tell). */
+static void test_hdrs_mem(void **state)
+{
+	struct bounce_hdrs h;
+	char *a, *b, *big, *first;
+	size_t i;
+	(void)state;
+	memset(&h, 0, sizeof h);
+	a = bounce_hdrs_strndup(&h, "Subject\0junk", 12);
+	check_str("copy to the NUL", a, "Subject");
+	b = bounce_hdrs_strndup(&h, "abc", 3);
+	b = bounce_hdrs_regrow(&h, b, 4, 8); /* the last taken: grows where it is */
+	strcat(b, "def");
+	check_str("grown", b, "abcdef");
+	a = bounce_hdrs_regrow(&h, a, 8, 16); /* not the last: copied */
+	check_str("moved", a, "Subject");
+	first = bounce_hdrs_strndup(&h, "first", 5);
+	for (i = 0; i < 2000; i++)
+		bounce_hdrs_add(&h, "Received", 8, "from a.example by b.example", 27);
+	big = bounce_hdrs_mem(&h, 3 * 4096);
+	memset(big, 'x', 3 * 4096);
+	big = bounce_hdrs_regrow(&h, big, 3 * 4096, 5 * 4096);
+	assert_int_equal(big[3 * 4096 - 1], 'x');
+	check_str("still there", first, "first");
+	check_str("last header", h.v[h.n - 1].value, "from a.example by b.example");
+	assert_int_equal(h.v[h.n - 1].nlen, 8);
+	assert_ptr_equal(bounce_hdr(&h, "received"), h.v[0].value);
+	bounce_hdrs_free(&h);
+	assert_null(h.mem);
+	bounce_hdrs_free(&h); /* twice: nothing left to free */
+}
+
 static void test_dsn_groups(void **state)
 {
 	/* fields before Final-Recipient, a missing blank line, folded lines */
@@ -353,7 +387,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find_addr),  cmocka_unit_test(test_stage), cmocka_unit_test(test_memcasemem),
-		cmocka_unit_test(test_phrases),
+		cmocka_unit_test(test_phrases),    cmocka_unit_test(test_hdrs_mem),
 		cmocka_unit_test(test_dsn_groups), cmocka_unit_test(test_scan_blocks),
 		cmocka_unit_test(test_read_order), cmocka_unit_test(test_needles_same),
 	};
