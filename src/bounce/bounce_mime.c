@@ -40,6 +40,10 @@
 #include <gmime/gmime.h>
 #pragma GCC diagnostic pop
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "bounce/bounce.h"
 #include "bounce/bounce_mime.h"
 #include "common/util.h"
@@ -165,19 +169,19 @@ static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, cons
 /* 1 when a raw value needs GMime's decoding: 8-bit bytes or "=?". */
 static int needs_decoding(const char *raw, size_t len)
 {
-	const char *p, *e = raw + len;
-	size_t i;
-	for (i = 0; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, raw + i, 8);
-		if (w & 0x8080808080808080u)
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i eq = _mm_set1_epi8('='), qm = _mm_set1_epi8('?');
+	for (; i + 17 <= len; i += 16) {
+		__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(raw + i));
+		__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(raw + i + 1));
+		__m128i ew = _mm_and_si128(_mm_cmpeq_epi8(x0, eq), _mm_cmpeq_epi8(x1, qm));
+		if (_mm_movemask_epi8(_mm_or_si128(x0, ew))) /* a high bit, or "=?" */
 			return 1;
 	}
+#endif
 	for (; i < len; i++)
-		if ((unsigned char)raw[i] >= 0x80)
-			return 1;
-	for (p = memchr(raw, '=', len); p; p = memchr(p + 1, '=', (size_t)(e - p - 1)))
-		if (p + 1 < e && p[1] == '?')
+		if ((unsigned char)raw[i] >= 0x80 || (raw[i] == '=' && i + 1 < len && raw[i + 1] == '?'))
 			return 1;
 	return 0;
 }
