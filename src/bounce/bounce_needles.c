@@ -189,7 +189,9 @@ int bounce_needle_id(const char *s)
 	if (!ready)
 		return -1;
 	k = ((uintptr_t)s >> 3) % HSLOTS;
-	if (seen[k].s == s && !strcmp(needles[seen[k].id], s))
+	/* (the linker merges equal string literals: the caller's is most
+	 * often the table's own, and then no compare is needed) */
+	if (seen[k].s == s && (needles[seen[k].id] == s || !strcmp(needles[seen[k].id], s)))
 		return seen[k].id;
 	h = hash(s) % HSLOTS;
 	for (i = 0; i < HSLOTS; i++, h = (h + 1) % HSLOTS) {
