@@ -275,6 +275,43 @@ static int ascii_superset(const char *cs)
 	return !g_ascii_strcasecmp(cs, "latin1") || !g_ascii_strcasecmp(cs, "ascii");
 }
 
+char *bounce_latin_to_utf8(const char *s, size_t len, int latin9, size_t *olen)
+{
+	/* the eight places where ISO-8859-15 differs from ISO-8859-1 */
+	static const struct {
+		unsigned char b;
+		unsigned short u;
+	} nine[] = {
+		{ 0xa4, 0x20ac }, { 0xa6, 0x0160 }, { 0xa8, 0x0161 }, { 0xb4, 0x017d },
+		{ 0xb8, 0x017e }, { 0xbc, 0x0152 }, { 0xbd, 0x0153 }, { 0xbe, 0x0178 },
+	};
+	char *out = xmalloc(3 * len + 1), *o = out;
+	size_t i, k;
+	for (i = 0; i < len; i++) {
+		unsigned c = (unsigned char)s[i];
+		if (c < 0x80) {
+			*o++ = (char)c;
+			continue;
+		}
+		if (latin9)
+			for (k = 0; k < sizeof nine / sizeof nine[0]; k++)
+				if (nine[k].b == c) {
+					c = nine[k].u;
+					break;
+				}
+		if (c < 0x800) {
+			*o++ = (char)(0xc0 | c >> 6);
+		} else {
+			*o++ = (char)(0xe0 | c >> 12);
+			*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		}
+		*o++ = (char)(0x80 | (c & 0x3f));
+	}
+	*o = '\0';
+	*olen = (size_t)(o - out);
+	return out;
+}
+
 /* Converts to UTF-8 from charset cs when it names another one; text that
  * is plain ASCII in an ASCII-compatible charset is already UTF-8. */
 static char *to_utf8(const char *cs, char *s, size_t *len)
@@ -282,6 +319,7 @@ static char *to_utf8(const char *cs, char *s, size_t *len)
 	gsize olen = 0, i;
 	gchar *conv;
 	char *out;
+	int latin9;
 	if (!cs || !g_ascii_strcasecmp(cs, "utf-8") || !g_ascii_strcasecmp(cs, "us-ascii") ||
 	    !g_ascii_strcasecmp(cs, "utf8"))
 		return s;
@@ -290,6 +328,14 @@ static char *to_utf8(const char *cs, char *s, size_t *len)
 			;
 		if (i == *len)
 			return s;
+	}
+	/* the Latin-1 family by hand: a table, not iconv's machinery */
+	latin9 = !g_ascii_strcasecmp(cs, "iso-8859-15");
+	if (latin9 || !g_ascii_strcasecmp(cs, "iso-8859-1")) {
+		out = bounce_latin_to_utf8(s, *len, latin9, &olen);
+		free(s);
+		*len = olen;
+		return out;
 	}
 	bounce_mime_ready();
 	conv = g_convert_with_fallback(s, (gssize)*len, "UTF-8", g_mime_charset_iconv_name(cs), "?", NULL, &olen,
