@@ -275,6 +275,29 @@ void bounce_rec_diag_append(struct bounce_rec *r, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- text */
 
+#ifdef __SSE2__
+/* Bit k set where s[k] and s[k + 1] (k < 16) are the needle's first two
+ * bytes: (byte | f) == v, f being 0x20 for a letter, else 0. */
+static unsigned pair_mask(const char *s, __m128i f0, __m128i v0, __m128i f1, __m128i v1)
+{
+	__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+	return (unsigned)_mm_movemask_epi8(
+		_mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x0, f0), v0), _mm_cmpeq_epi8(_mm_or_si128(x1, f1), v1)));
+}
+
+/* The first k among mask's bits where the needle's rest follows, or SIZE_MAX. */
+static size_t first_match(const char *s, unsigned mask, const char *needle, size_t nl)
+{
+	for (; mask; mask &= mask - 1) {
+		size_t k = (size_t)__builtin_ctz(mask);
+		if (caseeq(s + k + 2, needle + 2, nl - 2))
+			return k;
+	}
+	return SIZE_MAX;
+}
+#endif
+
 /* The search tests the needle's first two bytes, in either case, at 16
  * places at a time (SSE2, which every x86-64 has), and compares the rest
  * only where both fit: most text never gets past the filter. */
@@ -302,27 +325,21 @@ const char *bounce_memcasemem(const char *s, size_t n, const char *needle)
 		/* a letter matches in either case as the byte with 0x20 set */
 		const __m128i f0 = _mm_set1_epi8(a0 != b0 ? 0x20 : 0), f1 = _mm_set1_epi8(a1 != b1 ? 0x20 : 0);
 		const __m128i v0 = _mm_set1_epi8((char)a0), v1 = _mm_set1_epi8((char)a1);
-		size_t at = 0;
-		for (;;) {
-			/* 16 starts at at, all <= last; the loads reach at+16 < n.
-			 * The last block overlaps the one before it: the starts it
-			 * has seen already are masked off. */
-			__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
-			__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + at + 1));
-			__m128i m = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x0, f0), v0),
-			                          _mm_cmpeq_epi8(_mm_or_si128(x1, f1), v1));
-			unsigned mask = (unsigned)_mm_movemask_epi8(m) & ~((1u << (i - at)) - 1);
-			while (mask) {
-				size_t j = at + (size_t)__builtin_ctz(mask);
-				if (caseeq(s + j + 2, needle + 2, nl - 2))
-					return s + j;
-				mask &= mask - 1;
-			}
-			if (at + 15 >= last)
-				return NULL;
-			i = at + 16;
-			at = i + 15 <= last ? i : last - 15;
-		}
+		size_t at;
+		unsigned mask;
+		/* 16 starts at at, all <= last; the loads reach at+16 < n */
+		for (at = 0; at + 15 < last; at += 16)
+			if ((mask = pair_mask(s + at, f0, v0, f1, v1)) != 0 &&
+			    (i = first_match(s + at, mask, needle, nl)) != SIZE_MAX)
+				return s + at + i;
+		/* the last 16 starts (overlapping the block before: the starts
+		 * it has seen are masked off) */
+		i = at;
+		at = last - 15;
+		mask = pair_mask(s + at, f0, v0, f1, v1) & ~((1u << (i - at)) - 1);
+		if (mask && (i = first_match(s + at, mask, needle, nl)) != SIZE_MAX)
+			return s + at + i;
+		return NULL;
 	}
 #endif
 	for (; i <= last; i++) {
