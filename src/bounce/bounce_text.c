@@ -482,11 +482,17 @@ static int word_char(unsigned char c)
 int bounce_phrases_first(const struct bounce_phrases *ps, const char *s, size_t n, uint64_t want, int words)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i;
+	const uint64_t *t0 = ps->at[0], *t1 = ps->at[1], *t2 = ps->at[2];
+	size_t i, end;
 	int best = -1;
-	for (i = 0; want && ps->min != SIZE_MAX && i + ps->min <= n; i++) {
-		uint64_t c = ps->at[0][u[i]] & ps->at[1][u[i + 1]] & ps->at[2][u[i + 2]] & want;
-		while (c) {
+	if (ps->min == SIZE_MAX || n < ps->min)
+		return -1;
+	end = n - ps->min; /* the last place the shortest phrase fits */
+	for (i = 0; i <= end; i++) {
+		uint64_t c = t0[u[i]] & t1[u[i + 1]] & t2[u[i + 2]] & want;
+		if (!c)
+			continue;
+		do {
 			size_t j = (size_t)__builtin_ctzll(c), wl = ps->len[j];
 			c &= c - 1;
 			if (wl > n - i || !caseeq(s + i + 3, ps->w[j] + 3, wl - 3))
@@ -495,8 +501,10 @@ int bounce_phrases_first(const struct bounce_phrases *ps, const char *s, size_t 
 				continue;
 			best = (int)j; /* the lowest that matched here: later ones need not be looked for */
 			want &= ((uint64_t)1 << j) - 1;
+			if (!want)
+				return best;
 			break;
-		}
+		} while (c);
 	}
 	return best;
 }
