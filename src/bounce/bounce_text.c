@@ -4,6 +4,11 @@
  * the SMTP stage an MTA names, the markers where the copy of the original
  * message begins, and the generic "recipient line, then its reason" reader).
  * Every scanner works on bounded spans; nothing here allocates per byte.
+ * They run for every message, so the hot ones are built for speed: the
+ * case-insensitive search tests sixteen places at a time (SSE2), a fixed
+ * set of phrases (the stage words) is found in one pass of three byte
+ * tables (bounce_phrases), and a header list keeps its names and values in
+ * a few blocks of its own instead of two allocations per field.
  */
 #include <ctype.h>
 #include <pthread.h>
