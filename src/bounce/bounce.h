@@ -58,11 +58,17 @@
 struct bounce_hdr {
 	char *name;
 	char *value;
+	size_t nlen;                 /* strlen(name): lookups compare it first */
 };
 
+struct bounce_mem; /* bounce_text.c */
+
+/* A header list owns its names and values in a few large blocks (mem),
+ * freed together with the list: no allocation per name or value. */
 struct bounce_hdrs {
 	struct bounce_hdr *v;
 	size_t n, cap;
+	struct bounce_mem *mem;
 };
 
 /* What one message gave us after the MIME walk. */
@@ -120,6 +126,13 @@ struct bounce_list {
 /* ---- headers */
 void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const char *value, size_t vlen);
 void bounce_hdrs_free(struct bounce_hdrs *h);
+/* n bytes that live as long as h (until bounce_hdrs_free). */
+char *bounce_hdrs_mem(struct bounce_hdrs *h, size_t n);
+/* A copy of s[0..n) (up to a NUL in it) that lives as long as h. */
+char *bounce_hdrs_strndup(struct bounce_hdrs *h, const char *s, size_t n);
+/* p (old bytes, taken from h) made n bytes long, in place when p was the
+ * last taken and there is room, else copied; returns where it now is. */
+char *bounce_hdrs_regrow(struct bounce_hdrs *h, char *p, size_t old, size_t n);
 /* The first value of header name (case-insensitive), or NULL. */
 const char *bounce_hdr(const struct bounce_hdrs *h, const char *name);
 /* Parses an RFC 822 style header block text[0..len) (unfolding continuation
@@ -198,6 +211,12 @@ const char *bounce_needle_text(size_t i);
 /* Offset of needle's first occurrence in m->text, -1 when absent, -2 when
  * the needle is not in the table (the caller searches itself). */
 long bounce_needle_at(const struct bounce_msg *m, const char *needle);
+/* For a caller that asks after the same phrases for every message: the
+ * phrase's index in the table (-1 when it is not there; any thread, no
+ * set-up needed), found once, then bounce_needle_at_index() per message,
+ * which answers as bounce_needle_at() without the look-up. */
+int bounce_needle_index(const char *s);
+long bounce_needle_at_index(const struct bounce_msg *m, int id);
 int bounce_needle_id(const char *s);
 
 /* ---- shared text helpers (bounce_text.c) */
@@ -205,6 +224,23 @@ int bounce_needle_id(const char *s);
 const char *bounce_memcasemem(const char *s, size_t n, const char *needle);
 /* 1 when s (a NUL-terminated header value or NULL) contains needle, any case. */
 int bounce_contains(const char *s, const char *needle);
+/* A set of up to BOUNCE_PHRASES_MAX phrases (3 bytes or longer) that one
+ * pass over a text finds, any case: bounce_phrases_first() gives the index
+ * of the first phrase in the set's order (among the bits of want) that
+ * occurs anywhere, as a word of its own when words is set (not part of an
+ * identifier: no letter, digit or '_' either side); -1 when none does. The
+ * set borrows the phrases; make it once (it is read-only after) and share
+ * it between threads. */
+#define BOUNCE_PHRASES_MAX 64
+#define BOUNCE_PHRASES_ALL (~(uint64_t)0)
+struct bounce_phrases {
+	uint64_t at[3][256];
+	const char *w[BOUNCE_PHRASES_MAX];
+	size_t len[BOUNCE_PHRASES_MAX];
+	size_t n, min;
+};
+void bounce_phrases_init(struct bounce_phrases *ps, const char *const *w, size_t n);
+int bounce_phrases_first(const struct bounce_phrases *ps, const char *s, size_t n, uint64_t want, int words);
 /* Finds the first e-mail address in s[0..n): sets start and len; returns 1, or 0. */
 int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len);
 /* The stage an MTA's wording names ("after RCPT TO", "in reply to end of

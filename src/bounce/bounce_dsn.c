@@ -108,7 +108,7 @@ int bounce_dsn_parse(const struct bounce_msg *m, struct bounce_list *l)
 			struct bounce_hdr *last = &h.v[h.n - 1];
 			size_t ol = strlen(last->value), al = (size_t)(le - p);
 			if (ol + al < BOUNCE_DIAG_MAX * 4) {
-				last->value = xrealloc(last->value, ol + al + 2);
+				last->value = bounce_hdrs_regrow(&h, last->value, ol + 1, ol + al + 2);
 				last->value[ol] = ' ';
 				memcpy(last->value + ol + 1, p, al);
 				last->value[ol + 1 + al] = '\0';

@@ -40,6 +40,10 @@
 #include <gmime/gmime.h>
 #pragma GCC diagnostic pop
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "bounce/bounce.h"
 #include "bounce/bounce_mime.h"
 #include "common/util.h"
@@ -115,14 +119,15 @@ void bounce_mime_append(char **dst, size_t *dlen, const char *s, size_t n, size_
 	*dlen = o;
 }
 
-/* Adds name[0..nlen) with value v (taken, not copied) to h. */
+/* Adds name[0..nlen) with value v (taken from h's memory) to h. */
 static void hdrs_push(struct bounce_hdrs *h, const char *name, size_t nlen, char *v)
 {
 	if (h->n == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 16;
 		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
 	}
-	h->v[h->n].name = xstrndup(name, nlen);
+	h->v[h->n].name = bounce_hdrs_strndup(h, name, nlen);
+	h->v[h->n].nlen = strlen(h->v[h->n].name);
 	h->v[h->n].value = v;
 	h->n++;
 }
@@ -138,7 +143,7 @@ static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, cons
 		len--;
 	while (k < len && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\r' || raw[k] == '\n'))
 		k++;
-	v = xmalloc(len - k + 1);
+	v = bounce_hdrs_mem(h, len - k + 1);
 	if (memchr(raw + k, '\r', len - k)) {
 		for (; k < len; k++) {
 			if (raw[k] == '\r' || raw[k] == '\n')
@@ -164,19 +169,19 @@ static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, cons
 /* 1 when a raw value needs GMime's decoding: 8-bit bytes or "=?". */
 static int needs_decoding(const char *raw, size_t len)
 {
-	const char *p, *e = raw + len;
-	size_t i;
-	for (i = 0; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, raw + i, 8);
-		if (w & 0x8080808080808080u)
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i eq = _mm_set1_epi8('='), qm = _mm_set1_epi8('?');
+	for (; i + 17 <= len; i += 16) {
+		__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(raw + i));
+		__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(raw + i + 1));
+		__m128i ew = _mm_and_si128(_mm_cmpeq_epi8(x0, eq), _mm_cmpeq_epi8(x1, qm));
+		if (_mm_movemask_epi8(_mm_or_si128(x0, ew))) /* a high bit, or "=?" */
 			return 1;
 	}
+#endif
 	for (; i < len; i++)
-		if ((unsigned char)raw[i] >= 0x80)
-			return 1;
-	for (p = memchr(raw, '=', len); p; p = memchr(p + 1, '=', (size_t)(e - p - 1)))
-		if (p + 1 < e && p[1] == '?')
+		if ((unsigned char)raw[i] >= 0x80 || (raw[i] == '=' && i + 1 < len && raw[i + 1] == '?'))
 			return 1;
 	return 0;
 }
@@ -270,6 +275,43 @@ static int ascii_superset(const char *cs)
 	return !g_ascii_strcasecmp(cs, "latin1") || !g_ascii_strcasecmp(cs, "ascii");
 }
 
+char *bounce_latin_to_utf8(const char *s, size_t len, int latin9, size_t *olen)
+{
+	/* the eight places where ISO-8859-15 differs from ISO-8859-1 */
+	static const struct {
+		unsigned char b;
+		unsigned short u;
+	} nine[] = {
+		{ 0xa4, 0x20ac }, { 0xa6, 0x0160 }, { 0xa8, 0x0161 }, { 0xb4, 0x017d },
+		{ 0xb8, 0x017e }, { 0xbc, 0x0152 }, { 0xbd, 0x0153 }, { 0xbe, 0x0178 },
+	};
+	char *out = xmalloc(3 * len + 1), *o = out;
+	size_t i, k;
+	for (i = 0; i < len; i++) {
+		unsigned c = (unsigned char)s[i];
+		if (c < 0x80) {
+			*o++ = (char)c;
+			continue;
+		}
+		if (latin9)
+			for (k = 0; k < sizeof nine / sizeof nine[0]; k++)
+				if (nine[k].b == c) {
+					c = nine[k].u;
+					break;
+				}
+		if (c < 0x800) {
+			*o++ = (char)(0xc0 | c >> 6);
+		} else {
+			*o++ = (char)(0xe0 | c >> 12);
+			*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		}
+		*o++ = (char)(0x80 | (c & 0x3f));
+	}
+	*o = '\0';
+	*olen = (size_t)(o - out);
+	return out;
+}
+
 /* Converts to UTF-8 from charset cs when it names another one; text that
  * is plain ASCII in an ASCII-compatible charset is already UTF-8. */
 static char *to_utf8(const char *cs, char *s, size_t *len)
@@ -277,6 +319,7 @@ static char *to_utf8(const char *cs, char *s, size_t *len)
 	gsize olen = 0, i;
 	gchar *conv;
 	char *out;
+	int latin9;
 	if (!cs || !g_ascii_strcasecmp(cs, "utf-8") || !g_ascii_strcasecmp(cs, "us-ascii") ||
 	    !g_ascii_strcasecmp(cs, "utf8"))
 		return s;
@@ -285,6 +328,14 @@ static char *to_utf8(const char *cs, char *s, size_t *len)
 			;
 		if (i == *len)
 			return s;
+	}
+	/* the Latin-1 family by hand: a table, not iconv's machinery */
+	latin9 = !g_ascii_strcasecmp(cs, "iso-8859-15");
+	if (latin9 || !g_ascii_strcasecmp(cs, "iso-8859-1")) {
+		out = bounce_latin_to_utf8(s, *len, latin9, &olen);
+		free(s);
+		*len = olen;
+		return out;
 	}
 	bounce_mime_ready();
 	conv = g_convert_with_fallback(s, (gssize)*len, "UTF-8", g_mime_charset_iconv_name(cs), "?", NULL, &olen,
@@ -300,6 +351,16 @@ static char *to_utf8(const char *cs, char *s, size_t *len)
 	return out;
 }
 
+/* Does s start with the lower-case word w, in any case? (s is NUL-terminated
+ * or long enough: the compare stops at the first difference.) */
+static int starts_ci(const char *s, const char *w)
+{
+	for (; *w; s++, w++)
+		if (*s != *w && !(*s >= 'A' && *s <= 'Z' && *s + 32 == *w))
+			return 0;
+	return 1;
+}
+
 /* Strips HTML to text: tags removed, <br> and block ends become newlines,
  * the common entities decoded. Works in place. */
 static size_t strip_html(char *s, size_t n)
@@ -311,19 +372,19 @@ static size_t strip_html(char *s, size_t n)
 			int nl = 0;
 			if (j < n && (s[j] == '/' ))
 				j++;
-			if (j + 1 < n && (!strncasecmp(s + j, "br", 2) || !strncasecmp(s + j, "p", 1) ||
-			                  !strncasecmp(s + j, "div", 3) || !strncasecmp(s + j, "tr", 2) ||
-			                  !strncasecmp(s + j, "li", 2)))
+			if (j + 1 < n && (starts_ci(s + j, "br") || starts_ci(s + j, "p") || starts_ci(s + j, "div") ||
+			                  starts_ci(s + j, "tr") || starts_ci(s + j, "li")))
 				nl = 1;
-			if (n - i > 7 && (!strncasecmp(s + i, "<style", 6) || !strncasecmp(s + i, "<script", 7))) {
+			if (n - i > 7 && (starts_ci(s + i, "<style") || starts_ci(s + i, "<script"))) {
 				const char *end = bounce_memcasemem(s + i, n - i, s[i + 2] == 't' || s[i + 2] == 'T' ?
 				                                                       "</style>" : "</script>");
 				i = end ? (size_t)(end - s) + 8 : n;
 				continue;
 			}
-			while (i < n && s[i] != '>')
-				i++;
-			i++;
+			{
+				const char *gt = memchr(s + i, '>', n - i);
+				i = gt ? (size_t)(gt - s) + 1 : n + 1;
+			}
 			if (nl)
 				s[o++] = '\n';
 			continue;
@@ -486,39 +547,13 @@ static void walk(struct bounce_walk *w, GMimeObject *obj)
 	}
 }
 
-/* bounce_memcasemem() with memchr() finding the candidates: the same
- * first match (ASCII case folding, as in the C locale the program runs
- * in), much faster over a long text. */
-static const char *find_ci(const char *s, size_t n, const char *needle)
-{
-	size_t nl = strlen(needle);
-	const char *p = s, *e;
-	int lo, up;
-	if (nl > n)
-		return NULL;
-	e = s + n - nl + 1; /* the last place a match can start, plus one */
-	lo = tolower((unsigned char)needle[0]);
-	up = toupper((unsigned char)needle[0]);
-	while (p < e) {
-		const char *a = memchr(p, lo, (size_t)(e - p));
-		const char *b = lo != up ? memchr(p, up, (size_t)((a ? a : e) - p)) : NULL;
-		const char *c = b ? b : a;
-		if (!c)
-			return NULL;
-		if (!strncasecmp(c + 1, needle + 1, nl - 1))
-			return c;
-		p = c + 1;
-	}
-	return NULL;
-}
-
 /* A bounce forwarded inline ("Begin forwarded message:", every line
  * quoted with "> "): one level of quoting comes off, in place. */
 static void unquote_forward(struct bounce_msg *m)
 {
 	char *r, *w, *e = m->text + m->textlen;
 	size_t quoted = 0;
-	if (!find_ci(m->text, m->textlen, "forwarded message"))
+	if (!bounce_memcasemem(m->text, m->textlen, "forwarded message"))
 		return;
 	for (r = m->text; r < e; r++)
 		if (*r == '>' && (r == m->text || r[-1] == '\n'))
@@ -547,10 +582,10 @@ static void dsn_from_text(struct bounce_msg *m)
 	static const char *const fields[] = { "\nReporting-MTA:", "\nOriginal-Recipient:", "\nFinal-Recipient:" };
 	const char *first = NULL;
 	size_t i;
-	if (!find_ci(m->text, m->textlen, "\nFinal-Recipient:"))
+	if (!bounce_memcasemem(m->text, m->textlen, "\nFinal-Recipient:"))
 		return;
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		const char *f = find_ci(m->text, m->textlen, fields[i]);
+		const char *f = bounce_memcasemem(m->text, m->textlen, fields[i]);
 		if (f && (!first || f < first))
 			first = f;
 	}
@@ -751,8 +786,7 @@ void bounce_hdrs_decode(struct bounce_hdrs *h)
 		d = g_mime_utils_header_decode_text(popts, h->v[i].value);
 		if (!d)
 			continue;
-		free(h->v[i].value);
-		h->v[i].value = xstrdup(d);
+		h->v[i].value = bounce_hdrs_strndup(h, d, strlen(d));
 		g_free(d);
 	}
 }

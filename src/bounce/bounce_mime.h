@@ -89,5 +89,9 @@ time_t bounce_parse_date_gmime(const char *s);
  * tests that hold them to GMime's own. */
 size_t bounce_mime_base64(const char *in, size_t len, char *out);
 size_t bounce_mime_qp(const char *in, size_t len, char *out);
+/* ISO-8859-1 (latin9 set: ISO-8859-15) text s[0..len) in UTF-8, as iconv
+ * converts it (every byte is a character in both): a new NUL-terminated
+ * string of *olen bytes that the caller frees. */
+char *bounce_latin_to_utf8(const char *s, size_t len, int latin9, size_t *olen);
 
 #endif

@@ -191,7 +191,9 @@ int bounce_needle_id(const char *s)
 	if (!ready)
 		return -1;
 	k = ((uintptr_t)s >> 3) % HSLOTS;
-	if (seen[k].s == s && !strcmp(needles[seen[k].id], s))
+	/* (the linker merges equal string literals: the caller's is most
+	 * often the table's own, and then no compare is needed) */
+	if (seen[k].s == s && (needles[seen[k].id] == s || !strcmp(needles[seen[k].id], s)))
 		return seen[k].id;
 	h = hash(s) % HSLOTS;
 	for (i = 0; i < HSLOTS; i++, h = (h + 1) % HSLOTS) {
@@ -386,5 +388,21 @@ long bounce_needle_at(const struct bounce_msg *m, const char *needle)
 	int id;
 	if (!m->scanned || (id = bounce_needle_id(needle)) < 0)
 		return -2; /* not known: search yourself */
+	return m->hits[id] ? (long)m->hits[id] - 1 : -1;
+}
+
+int bounce_needle_index(const char *s)
+{
+	size_t i;
+	for (i = 0; i < NNEEDLES; i++)
+		if (!strcmp(needles[i], s))
+			return (int)i;
+	return -1;
+}
+
+long bounce_needle_at_index(const struct bounce_msg *m, int id)
+{
+	if (!m->scanned || id < 0 || (size_t)id >= NNEEDLES)
+		return -2;
 	return m->hits[id] ? (long)m->hits[id] - 1 : -1;
 }

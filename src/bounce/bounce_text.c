@@ -4,16 +4,109 @@
  * the SMTP stage an MTA names, the markers where the copy of the original
  * message begins, and the generic "recipient line, then its reason" reader).
  * Every scanner works on bounded spans; nothing here allocates per byte.
+ * They run for every message, so the hot ones are built for speed: the
+ * case-insensitive search tests sixteen places at a time (SSE2), a fixed
+ * set of phrases (the stage words) is found in one pass of three byte
+ * tables (bounce_phrases), and a header list keeps its names and values in
+ * a few blocks of its own instead of two allocations per field.
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bounce/bounce.h"
 #include "common/util.h"
 
 /* ---------------------------------------------------------------- headers */
+
+/* ASCII case folding: the program runs in the C locale, where tolower()
+ * and strncasecmp() fold A-Z and nothing else. */
+static unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static unsigned char unfold(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
+}
+
+/* Do s[0..n) and t[0..n) match, A-Z folded? */
+static int caseeq(const char *s, const char *t, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (fold((unsigned char)s[i]) != fold((unsigned char)t[i]))
+			return 0;
+	return 1;
+}
+
+
+/* One block of a header list's memory: strings back to back. */
+struct bounce_mem {
+	struct bounce_mem *next;
+	size_t used, cap;
+	char *last; /* the last string taken, which may grow in place */
+	char data[];
+};
+
+#define BOUNCE_MEM_BLOCK 4096
+
+/* A new block of at least n bytes at the head of h's list. */
+static struct bounce_mem *mem_block(struct bounce_hdrs *h, size_t n)
+{
+	size_t cap = n > BOUNCE_MEM_BLOCK ? n : BOUNCE_MEM_BLOCK;
+	struct bounce_mem *b = xmalloc(sizeof *b + cap);
+	b->next = h->mem;
+	b->used = 0;
+	b->cap = cap;
+	b->last = NULL;
+	h->mem = b;
+	return b;
+}
+
+char *bounce_hdrs_mem(struct bounce_hdrs *h, size_t n)
+{
+	struct bounce_mem *b = h->mem;
+	if (!b || b->cap - b->used < n)
+		b = mem_block(h, n);
+	b->last = b->data + b->used;
+	b->used += n;
+	return b->last;
+}
+
+char *bounce_hdrs_strndup(struct bounce_hdrs *h, const char *s, size_t n)
+{
+	char *d;
+	n = strnlen(s, n);
+	d = bounce_hdrs_mem(h, n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *bounce_hdrs_regrow(struct bounce_hdrs *h, char *p, size_t old, size_t n)
+{
+	struct bounce_mem *b = h->mem;
+	char *d;
+	if (b && p && b->last == p && (size_t)(p - b->data) + n <= b->cap) {
+		b->used = (size_t)(p - b->data) + n;
+		return p;
+	}
+	if (!b || b->cap - b->used < n)
+		b = mem_block(h, 2 * n); /* room to grow on in place */
+	d = bounce_hdrs_mem(h, n);
+	if (old)
+		memcpy(d, p, old < n ? old : n);
+	return d;
+}
 
 void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const char *value, size_t vlen)
 {
@@ -21,27 +114,34 @@ void bounce_hdrs_add(struct bounce_hdrs *h, const char *name, size_t nlen, const
 		h->cap = h->cap ? h->cap * 2 : 16;
 		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
 	}
-	h->v[h->n].name = xstrndup(name, nlen);
-	h->v[h->n].value = xstrndup(value, vlen);
+	h->v[h->n].name = bounce_hdrs_strndup(h, name, nlen);
+	h->v[h->n].nlen = strlen(h->v[h->n].name);
+	h->v[h->n].value = bounce_hdrs_strndup(h, value, vlen);
 	h->n++;
 }
 
 void bounce_hdrs_free(struct bounce_hdrs *h)
 {
-	size_t i;
-	for (i = 0; i < h->n; i++) {
-		free(h->v[i].name);
-		free(h->v[i].value);
+	struct bounce_mem *b = h->mem, *next;
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
 	}
 	free(h->v);
 	memset(h, 0, sizeof *h);
 }
 
+/* Is header i of h named name (nl bytes, any case)? */
+static int hdr_is(const struct bounce_hdrs *h, size_t i, const char *name, size_t nl)
+{
+	return h->v[i].nlen == nl && caseeq(h->v[i].name, name, nl);
+}
+
 const char *bounce_hdr(const struct bounce_hdrs *h, const char *name)
 {
-	size_t i;
+	size_t i, nl = strlen(name);
 	for (i = 0; i < h->n; i++)
-		if (!strcasecmp(h->v[i].name, name))
+		if (hdr_is(h, i, name, nl))
 			return h->v[i].value;
 	return NULL;
 }
@@ -180,19 +280,76 @@ void bounce_rec_diag_append(struct bounce_rec *r, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- text */
 
+#ifdef __SSE2__
+/* Bit k set where s[k] and s[k + 1] (k < 16) are the needle's first two
+ * bytes: (byte | f) == v, f being 0x20 for a letter, else 0. */
+static unsigned pair_mask(const char *s, __m128i f0, __m128i v0, __m128i f1, __m128i v1)
+{
+	__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+	return (unsigned)_mm_movemask_epi8(
+		_mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x0, f0), v0), _mm_cmpeq_epi8(_mm_or_si128(x1, f1), v1)));
+}
+
+/* The first k among mask's bits where the needle's rest follows, or SIZE_MAX. */
+static size_t first_match(const char *s, unsigned mask, const char *needle, size_t nl)
+{
+	for (; mask; mask &= mask - 1) {
+		size_t k = (size_t)__builtin_ctz(mask);
+		if (caseeq(s + k + 2, needle + 2, nl - 2))
+			return k;
+	}
+	return SIZE_MAX;
+}
+#endif
+
+/* The search tests the needle's first two bytes, in either case, at 16
+ * places at a time (SSE2, which every x86-64 has), and compares the rest
+ * only where both fit: most text never gets past the filter. */
 const char *bounce_memcasemem(const char *s, size_t n, const char *needle)
 {
-	size_t nl = strlen(needle), i;
-	int c0;
+	size_t nl = strlen(needle), i = 0, last;
+	unsigned char a0, b0, a1, b1;
 	if (!nl)
 		return s;
 	if (nl > n)
 		return NULL;
-	c0 = tolower((unsigned char)needle[0]);
-	for (i = 0; i + nl <= n; i++) {
-		if (tolower((unsigned char)s[i]) != c0)
-			continue;
-		if (!strncasecmp(s + i, needle, nl))
+	last = n - nl; /* the last place a match can start */
+	a0 = fold((unsigned char)needle[0]);
+	b0 = unfold((unsigned char)needle[0]);
+	if (nl == 1) {
+		for (; i <= last; i++)
+			if ((unsigned char)s[i] == a0 || (unsigned char)s[i] == b0)
+				return s + i;
+		return NULL;
+	}
+	a1 = fold((unsigned char)needle[1]);
+	b1 = unfold((unsigned char)needle[1]);
+#ifdef __SSE2__
+	if (last >= 15) {
+		/* a letter matches in either case as the byte with 0x20 set */
+		const __m128i f0 = _mm_set1_epi8(a0 != b0 ? 0x20 : 0), f1 = _mm_set1_epi8(a1 != b1 ? 0x20 : 0);
+		const __m128i v0 = _mm_set1_epi8((char)a0), v1 = _mm_set1_epi8((char)a1);
+		size_t at;
+		unsigned mask;
+		/* 16 starts at at, all <= last; the loads reach at+16 < n */
+		for (at = 0; at + 15 < last; at += 16)
+			if ((mask = pair_mask(s + at, f0, v0, f1, v1)) != 0 &&
+			    (i = first_match(s + at, mask, needle, nl)) != SIZE_MAX)
+				return s + at + i;
+		/* the last 16 starts (overlapping the block before: the starts
+		 * it has seen are masked off) */
+		i = at;
+		at = last - 15;
+		mask = pair_mask(s + at, f0, v0, f1, v1) & ~((1u << (i - at)) - 1);
+		if (mask && (i = first_match(s + at, mask, needle, nl)) != SIZE_MAX)
+			return s + at + i;
+		return NULL;
+	}
+#endif
+	for (; i <= last; i++) {
+		unsigned char c = (unsigned char)s[i], d = (unsigned char)s[i + 1];
+		if ((c == a0 || c == b0) && (d == a1 || d == b1) && caseeq(s + i + 2, needle + 2, nl - 2))
 			return s + i;
 	}
 	return NULL;
@@ -217,11 +374,11 @@ static int dom_char(int c)
 
 int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len)
 {
-	size_t i;
-	for (i = 0; i < n; i++) {
-		size_t a, b;
-		if (s[i] != '@')
-			continue;
+	const char *at = s, *e = s + n;
+	if (!n)
+		return 0;
+	while ((at = memchr(at, '@', (size_t)(e - at))) != NULL) {
+		size_t i = (size_t)(at++ - s), a, b;
 		a = i;
 		while (a > 0 && addr_char((unsigned char)s[a - 1]))
 			a--;
@@ -251,68 +408,131 @@ int bounce_find_addr(const char *s, size_t n, size_t *start, size_t *len)
 	return 0;
 }
 
-/* Is there an occurrence of w in s[0..n) that is a word of its own, not part
- * of an identifier ("EHLO", but not Gmail's state name "SENT_SECOND_EHLO")? */
-static int has_word(const char *s, size_t n, const char *w)
+/* The words that name a stage, the first that occurs in a text as a word
+ * of its own wins (not part of an identifier: "EHLO", but not Gmail's
+ * state name "SENT_SECOND_EHLO"). */
+static const struct {
+	const char *w;
+	enum smtpcodes_stage st;
+} stage_words[] = {
+	{ "end of data", SMTPCODES_STAGE_EOD },
+	{ "end of message", SMTPCODES_STAGE_EOD },
+	{ "final data", SMTPCODES_STAGE_EOD },
+	{ "after data", SMTPCODES_STAGE_EOD },
+	{ "after end of", SMTPCODES_STAGE_EOD },
+	{ "message data", SMTPCODES_STAGE_EOD },
+	{ ">>> DATA", SMTPCODES_STAGE_DATA },
+	{ "RCPT TO", SMTPCODES_STAGE_RCPT },
+	{ ">>> RCPT", SMTPCODES_STAGE_RCPT },
+	{ "RCPT_TO", SMTPCODES_STAGE_RCPT },
+	{ "for RCPT", SMTPCODES_STAGE_RCPT },
+	{ "SMTP:RCPT", SMTPCODES_STAGE_RCPT },
+	{ "after RCPT", SMTPCODES_STAGE_RCPT }, /* "after RCPT command:" (GMX) */
+	{ "MAIL FROM", SMTPCODES_STAGE_MAIL },
+	{ ">>> MAIL", SMTPCODES_STAGE_MAIL },
+	{ "MAIL_FROM", SMTPCODES_STAGE_MAIL },
+	{ "DATA command", SMTPCODES_STAGE_DATA },
+	{ "in reply to DATA", SMTPCODES_STAGE_DATA },
+	{ "after DATA", SMTPCODES_STAGE_DATA },
+	{ "EHLO", SMTPCODES_STAGE_HELO },
+	{ "HELO", SMTPCODES_STAGE_HELO },
+	{ "STARTTLS", SMTPCODES_STAGE_STARTTLS },
+	/* qmail's words for the stage */
+	{ "but my name was rejected", SMTPCODES_STAGE_HELO },
+	{ "but sender was rejected", SMTPCODES_STAGE_MAIL },
+	{ "does not like recipient", SMTPCODES_STAGE_RCPT },
+	{ "failed after I sent the message", SMTPCODES_STAGE_EOD },
+	{ "failed on DATA command", SMTPCODES_STAGE_DATA },
+	{ "initial connection", SMTPCODES_STAGE_CONNECT },
+	{ "refused to talk to me", SMTPCODES_STAGE_CONNECT },
+	{ "not accepting connections", SMTPCODES_STAGE_CONNECT },
+	{ "SMTP greeting", SMTPCODES_STAGE_CONNECT },
+	{ "greeting", SMTPCODES_STAGE_CONNECT },
+	{ "banner", SMTPCODES_STAGE_CONNECT },
+};
+
+#define STAGE_WORDS (sizeof stage_words / sizeof stage_words[0])
+
+/* One pass finds them all: at[k][c] holds a bit for each phrase whose byte
+ * k is c in either case, so the three tables ANDed over a place leave only
+ * the phrases that may start there (at most places: none). */
+void bounce_phrases_init(struct bounce_phrases *ps, const char *const *w, size_t n)
 {
-	size_t wl = strlen(w);
-	const char *p = s, *e = s + n;
-	while ((p = bounce_memcasemem(p, (size_t)(e - p), w)) != NULL) {
-		int before = p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
-		int after = p + wl < e && (isalnum((unsigned char)p[wl]) || p[wl] == '_');
-		if (!before && !after)
-			return 1;
-		p++;
+	size_t i, k;
+	memset(ps, 0, sizeof *ps);
+	ps->n = n < BOUNCE_PHRASES_MAX ? n : BOUNCE_PHRASES_MAX;
+	ps->min = SIZE_MAX;
+	for (i = 0; i < ps->n; i++) {
+		const unsigned char *u = (const unsigned char *)w[i];
+		ps->w[i] = w[i];
+		ps->len[i] = strlen(w[i]);
+		if (ps->len[i] < 3) { /* too short for the tables: never found */
+			ps->len[i] = SIZE_MAX;
+			continue;
+		}
+		if (ps->len[i] < ps->min)
+			ps->min = ps->len[i];
+		for (k = 0; k < 3; k++) {
+			ps->at[k][fold(u[k])] |= (uint64_t)1 << i;
+			ps->at[k][unfold(u[k])] |= (uint64_t)1 << i;
+		}
 	}
-	return 0;
+}
+
+static int word_char(unsigned char c)
+{
+	return isalnum(c) || c == '_';
+}
+
+int bounce_phrases_first(const struct bounce_phrases *ps, const char *s, size_t n, uint64_t want, int words)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const uint64_t *t0 = ps->at[0], *t1 = ps->at[1], *t2 = ps->at[2];
+	size_t i, end;
+	int best = -1;
+	if (ps->min == SIZE_MAX || n < ps->min)
+		return -1;
+	end = n - ps->min; /* the last place the shortest phrase fits */
+	for (i = 0; i <= end; i++) {
+		uint64_t c = t0[u[i]] & t1[u[i + 1]] & t2[u[i + 2]] & want;
+		if (!c)
+			continue;
+		do {
+			size_t j = (size_t)__builtin_ctzll(c), wl = ps->len[j];
+			c &= c - 1;
+			if (wl > n - i || !caseeq(s + i + 3, ps->w[j] + 3, wl - 3))
+				continue;
+			if (words && ((i > 0 && word_char(u[i - 1])) || (i + wl < n && word_char(u[i + wl]))))
+				continue;
+			best = (int)j; /* the lowest that matched here: later ones need not be looked for */
+			want &= ((uint64_t)1 << j) - 1;
+			if (!want)
+				return best;
+			break;
+		} while (c);
+	}
+	return best;
+}
+
+static struct bounce_phrases stage_set;
+static pthread_once_t stage_once = PTHREAD_ONCE_INIT;
+
+static void stage_setup(void)
+{
+	const char *w[STAGE_WORDS];
+	size_t i;
+	for (i = 0; i < STAGE_WORDS; i++)
+		w[i] = stage_words[i].w;
+	bounce_phrases_init(&stage_set, w, STAGE_WORDS);
 }
 
 enum smtpcodes_stage bounce_stage_in(const char *s, size_t n)
 {
-	static const struct {
-		const char *w;
-		enum smtpcodes_stage st;
-	} words[] = {
-		{ "end of data", SMTPCODES_STAGE_EOD },
-		{ "end of message", SMTPCODES_STAGE_EOD },
-		{ "final data", SMTPCODES_STAGE_EOD },
-		{ "after data", SMTPCODES_STAGE_EOD },
-		{ "after end of", SMTPCODES_STAGE_EOD },
-		{ "message data", SMTPCODES_STAGE_EOD },
-		{ ">>> DATA", SMTPCODES_STAGE_DATA },
-		{ "RCPT TO", SMTPCODES_STAGE_RCPT },
-		{ ">>> RCPT", SMTPCODES_STAGE_RCPT },
-		{ "RCPT_TO", SMTPCODES_STAGE_RCPT },
-		{ "for RCPT", SMTPCODES_STAGE_RCPT },
-		{ "SMTP:RCPT", SMTPCODES_STAGE_RCPT },
-		{ "after RCPT", SMTPCODES_STAGE_RCPT }, /* "after RCPT command:" (GMX) */
-		{ "MAIL FROM", SMTPCODES_STAGE_MAIL },
-		{ ">>> MAIL", SMTPCODES_STAGE_MAIL },
-		{ "MAIL_FROM", SMTPCODES_STAGE_MAIL },
-		{ "DATA command", SMTPCODES_STAGE_DATA },
-		{ "in reply to DATA", SMTPCODES_STAGE_DATA },
-		{ "after DATA", SMTPCODES_STAGE_DATA },
-		{ "EHLO", SMTPCODES_STAGE_HELO },
-		{ "HELO", SMTPCODES_STAGE_HELO },
-		{ "STARTTLS", SMTPCODES_STAGE_STARTTLS },
-		/* qmail's words for the stage */
-		{ "but my name was rejected", SMTPCODES_STAGE_HELO },
-		{ "but sender was rejected", SMTPCODES_STAGE_MAIL },
-		{ "does not like recipient", SMTPCODES_STAGE_RCPT },
-		{ "failed after I sent the message", SMTPCODES_STAGE_EOD },
-		{ "failed on DATA command", SMTPCODES_STAGE_DATA },
-		{ "initial connection", SMTPCODES_STAGE_CONNECT },
-		{ "refused to talk to me", SMTPCODES_STAGE_CONNECT },
-		{ "not accepting connections", SMTPCODES_STAGE_CONNECT },
-		{ "SMTP greeting", SMTPCODES_STAGE_CONNECT },
-		{ "greeting", SMTPCODES_STAGE_CONNECT },
-		{ "banner", SMTPCODES_STAGE_CONNECT },
-	};
-	size_t i;
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (has_word(s, n, words[i].w))
-			return words[i].st;
-	return SMTPCODES_STAGE_UNKNOWN;
+	int best;
+	_Static_assert(STAGE_WORDS <= BOUNCE_PHRASES_MAX, "stage words fit one phrase set");
+	pthread_once(&stage_once, stage_setup);
+	best = bounce_phrases_first(&stage_set, s, n, BOUNCE_PHRASES_ALL, 1);
+	return best >= 0 ? stage_words[best].st : SMTPCODES_STAGE_UNKNOWN;
 }
 
 void bounce_set_command(struct bounce_rec *r, enum smtpcodes_stage st)
@@ -369,6 +589,19 @@ static const char *const orig_markers[] = {
 	"------- Message text follows",
 };
 
+#define ORIG_MARKERS (sizeof orig_markers / sizeof orig_markers[0])
+
+/* Each marker's index in the phrase table, found once per process. */
+static int orig_marker_id[ORIG_MARKERS];
+static pthread_once_t orig_marker_once = PTHREAD_ONCE_INIT;
+
+static void orig_marker_setup(void)
+{
+	size_t i;
+	for (i = 0; i < ORIG_MARKERS; i++)
+		orig_marker_id[i] = bounce_needle_index(orig_markers[i]);
+}
+
 const char *bounce_next_line(const char **p, const char *e, const char **end)
 {
 	const char *line = *p, *nl = memchr(line, '\n', (size_t)(e - line));
@@ -388,8 +621,9 @@ void bounce_text_span(const struct bounce_msg *m, const char *start_marker, cons
 		else if (at == -2 && (s = bounce_memcasemem(t, m->textlen, start_marker)) != NULL)
 			t = s;
 	}
-	for (i = 0; i < sizeof orig_markers / sizeof orig_markers[0]; i++) {
-		long at = bounce_needle_at(m, orig_markers[i]);
+	pthread_once(&orig_marker_once, orig_marker_setup);
+	for (i = 0; i < ORIG_MARKERS; i++) {
+		long at = bounce_needle_at_index(m, orig_marker_id[i]);
 		const char *x;
 		if (at == -1)
 			continue;
@@ -601,9 +835,9 @@ int bounce_has(const struct bounce_msg *m, const char *needle)
 
 int bounce_hdr_has(const struct bounce_msg *m, const char *name, const char *needle)
 {
-	size_t i;
+	size_t i, nl = strlen(name);
 	for (i = 0; i < m->top.n; i++)
-		if (!strcasecmp(m->top.v[i].name, name) && bounce_contains(m->top.v[i].value, needle))
+		if (hdr_is(&m->top, i, name, nl) && bounce_contains(m->top.v[i].value, needle))
 			return 1;
 	return 0;
 }

@@ -14,6 +14,7 @@
  * library documents (docs/RULES.md) for any reason we set.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,27 @@ static const struct {
 	/* Yahoo: the receiving system kept failing until Yahoo gave up */
 	{ "Unable to deliver message after multiple retries", SMTPCODES_REASON_SYSTEMERROR, 0 },
 };
+
+#define MTA_WORDS (sizeof mta_words / sizeof mta_words[0])
+
+/* The words above as one set, found in one pass; mta_strong has the bits
+ * of the strong ones. */
+static struct bounce_phrases mta_set;
+static uint64_t mta_strong;
+static pthread_once_t mta_once = PTHREAD_ONCE_INIT;
+
+static void mta_setup(void)
+{
+	const char *w[MTA_WORDS];
+	size_t i;
+	_Static_assert(MTA_WORDS <= BOUNCE_PHRASES_MAX, "the MTA's words fit one phrase set");
+	for (i = 0; i < MTA_WORDS; i++) {
+		w[i] = mta_words[i].words;
+		if (mta_words[i].strong)
+			mta_strong |= (uint64_t)1 << i;
+	}
+	bounce_phrases_init(&mta_set, w, MTA_WORDS);
+}
 
 /* The remote host an MTA names in its prose: "host mx.example.org[192.0.2.1]
  * said:", "host mx.example.org [192.0.2.1]:", "while talking to mx.:". */
@@ -436,18 +458,19 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	if (r->reason_hint < 0) {
 		int weak = v.source == SMTPCODES_EVIDENCE_NONE || v.source == SMTPCODES_EVIDENCE_CODE ||
 		           v.reason == SMTPCODES_REASON_UNDEFINED;
-		size_t i;
 		/* RFC 3464's X-Unix diagnostic is a local delivery program's exit
 		 * status: that program failed, unless the words say how ("maildir
 		 * over quota"); "temporary failure" or "Operating system error"
 		 * says no more than that it failed */
 		if (!strcmp(r->diagtype, "X-UNIX") && (weak || v.reason == SMTPCODES_REASON_SYSTEMERROR))
 			r->reason_hint = SMTPCODES_REASON_MAILERERROR;
-		for (i = 0; r->reason_hint < 0 && i < sizeof mta_words / sizeof mta_words[0]; i++)
-			if ((weak || mta_words[i].strong) && bounce_memcasemem(r->diag, dl, mta_words[i].words)) {
+		if (r->reason_hint < 0) {
+			int i;
+			pthread_once(&mta_once, mta_setup);
+			i = bounce_phrases_first(&mta_set, r->diag, dl, weak ? BOUNCE_PHRASES_ALL : mta_strong, 0);
+			if (i >= 0)
 				r->reason_hint = (int)mta_words[i].reason;
-				break;
-			}
+		}
 	}
 	/* a delay notice, or a temporary failure the MTA gave up on, with no
 	 * more specific reason than a timeout or X.4.0 ("other or undefined

@@ -109,6 +109,7 @@ struct run {
 	struct smtpcodes_classifier *cl; /* shared, read-only */
 	struct bounce_opts bo;
 	int json;
+	int suppressions;       /* --suppressions: hard bounces are kept */
 	const char *campaign;
 	char **paths;
 	size_t npaths, cappaths;
@@ -240,9 +241,8 @@ static void emit(struct ctx *c, const struct bounce_msg *m, const struct bounce_
 	if (listid && strchr(listid, '<')) /* RFC 2919: the id is in <> */
 		listid = strip_angle(strchr(listid, '<'), lid, sizeof lid);
 	strip_angle(msgid, mid, sizeof mid);
-	if (r->finalcode)
+	if (r->finalcode && (!run->json || (r->v.hard && run->suppressions && !status[0])))
 		snprintf(code, sizeof code, "%d", r->finalcode);
-	snprintf(ts, sizeof ts, "%lld", (long long)r->time);
 	if (run->json) {
 		sc_out_str(o, "{\"origin\":");
 		sc_out_json_cstr(o, m->origin);
@@ -284,6 +284,7 @@ static void emit(struct ctx *c, const struct bounce_msg *m, const struct bounce_
 		tsv_field(o, m->origin, 0);
 		tsv_field(o, r->recipient, 0);
 		tsv_field(o, addresser, 0);
+		snprintf(ts, sizeof ts, "%lld", (long long)r->time);
 		tsv_field(o, ts, 0);
 		tsv_field(o, smtpcodes_reason_name(r->v.reason), 0);
 		tsv_field(o, status, 0);
@@ -297,7 +298,7 @@ static void emit(struct ctx *c, const struct bounce_msg *m, const struct bounce_
 		tsv_field(o, r->rhost, 0);
 		tsv_field(o, r->diag, 1);
 	}
-	if (r->v.hard) {
+	if (r->v.hard && run->suppressions) {
 		struct batch *j = c->job;
 		struct supp *s;
 		if (j->nsupp == j->capsupp) {
@@ -831,7 +832,7 @@ int cmd_bounces(int argc, char **argv)
 		case 'H': header = 1; break;
 		case 'd': run.bo.delivered = 1; break;
 		case 'v': run.bo.vacation = 1; break;
-		case 's': supfile = optarg; break;
+		case 's': supfile = optarg; run.suppressions = 1; break;
 		case 'c': run.campaign = optarg; break;
 		case 'r': rules[nrules++] = optarg; break;
 		case 'J':

@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "common/out.h"
 #include "common/util.h"
 
@@ -121,6 +125,31 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+/* Length of the run at s[0..n) that JSON takes as it is: printable ASCII
+ * but '"' and '\\'. Sixteen bytes at a time where SSE2 is (every x86-64):
+ * a signed compare with 0x20 catches the control bytes and every byte
+ * from 0x80 up at once. */
+static size_t json_plain(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, sp), _mm_cmpeq_epi8(x, del)),
+		                           _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(bad);
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
+			break;
+	return i;
+}
+
 void sc_out_json_str(struct sc_out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -132,13 +161,13 @@ void sc_out_json_str(struct sc_out *o, const char *s, size_t n)
 	}
 	sc_out_char(o, '"');
 	while (i < n) {
-		unsigned char c = p[i];
-		size_t ul;
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			i++;
-			run++;
-			continue;
-		}
+		unsigned char c;
+		size_t ul, k = json_plain(p + i, n - i);
+		i += k;
+		run += k;
+		if (i == n)
+			break;
+		c = p[i];
 		sc_out_put(o, s + i - run, run);
 		run = 0;
 		if (c == '"' || c == '\\') {

@@ -61,6 +61,19 @@ static void test_stage(void **state)
 		{ "Remote host said: 554 ... [RCPT_TO]", SMTPCODES_STAGE_RCPT },
 		{ "did not like our final DATA:", SMTPCODES_STAGE_EOD },
 		{ "550 5.1.1 user unknown", SMTPCODES_STAGE_UNKNOWN },
+		/* words of their own only; a later plain one still counts */
+		{ "state SENT_SECOND_EHLO", SMTPCODES_STAGE_UNKNOWN },
+		{ "EHLOx and xEHLO", SMTPCODES_STAGE_UNKNOWN },
+		{ "SENT_EHLO, then EHLO", SMTPCODES_STAGE_HELO },
+		{ "EHLO", SMTPCODES_STAGE_HELO },
+		{ "EHL", SMTPCODES_STAGE_UNKNOWN },
+		{ "", SMTPCODES_STAGE_UNKNOWN },
+		/* any case; the word listed first wins wherever it stands */
+		{ "after ehlo we said rcpt to:<a@b.c>", SMTPCODES_STAGE_RCPT },
+		{ "greeting refused; STARTTLS", SMTPCODES_STAGE_STARTTLS },
+		{ "MAIL FROM ok, end of data", SMTPCODES_STAGE_EOD },
+		{ "550 banner", SMTPCODES_STAGE_CONNECT },
+		{ "Connected to 192.0.2.1 but sender was rejected.", SMTPCODES_STAGE_MAIL },
 	};
 	size_t i;
 	(void)state;
@@ -72,6 +85,136 @@ static void test_stage(void **state)
 			fail();
 		}
 	}
+}
+
+/* The plain search bounce_memcasemem() must agree with. */
+static const char *naive_casemem(const char *s, size_t n, const char *needle)
+{
+	size_t nl = strlen(needle), i, k;
+	for (i = 0; i + nl <= n; i++) {
+		for (k = 0; k < nl; k++) {
+			int a = (unsigned char)s[i + k], b = (unsigned char)needle[k];
+			if (a >= 'A' && a <= 'Z')
+				a += 32;
+			if (b >= 'A' && b <= 'Z')
+				b += 32;
+			if (a != b)
+				break;
+		}
+		if (k == nl)
+			return s + i;
+	}
+	return NULL;
+}
+
+/* Every haystack length up to 80 (so every block position of the 16-byte
+ * search and its tail), the needle at every place, in either case, after
+ * near misses; each haystack in a buffer of its exact size, so a read past
+ * its end shows under ASan. */
+static void test_memcasemem(void **state)
+{
+	static const char *const needles[] = { "x", "Ab", "RCPT TO", "end of data", "\nFinal-Recipient:", "A\xe9" "b" };
+	static const char filler[] = "rcpt t0 RCPT_T end of dat \xe9\xc9 aB ab ";
+	size_t n, k, at;
+	(void)state;
+	for (k = 0; k < sizeof needles / sizeof needles[0]; k++) {
+		size_t nl = strlen(needles[k]);
+		for (n = 0; n <= 80; n++) {
+			for (at = 0; at <= n + 1; at++) {
+				char *buf = malloc(n ? n : 1);
+				const char *got, *want;
+				size_t j;
+				for (j = 0; j < n; j++)
+					buf[j] = filler[(j * 7 + k) % (sizeof filler - 1)];
+				if (at + nl <= n) /* place it, upper case on odd places */
+					for (j = 0; j < nl; j++)
+						buf[at + j] = (char)(at % 2 && needles[k][j] >= 'a' && needles[k][j] <= 'z' ?
+						                         needles[k][j] - 32 : needles[k][j]);
+				got = bounce_memcasemem(buf, n, needles[k]);
+				want = naive_casemem(buf, n, needles[k]);
+				if (got != want) {
+					print_error("needle %zu in %zu bytes, placed at %zu: got %td, want %td\n", k, n, at,
+					            got ? got - buf : -1, want ? want - buf : -1);
+					free(buf);
+					fail();
+				}
+				free(buf);
+			}
+		}
+	}
+	{
+		static const char h[] = "abc";
+		assert_ptr_equal(bounce_memcasemem(h, 3, ""), h); /* the empty needle: at the start */
+	}
+}
+
+/* A phrase set answers with the first phrase in its own order that occurs,
+ * among the ones asked for, inside words too unless told otherwise. */
+static void test_phrases(void **state)
+{
+	static const char *const w[] = { "timed out", "Envelope expired", "rfc7505", "ab", "out" };
+	static const struct {
+		const char *in;
+		uint64_t want;
+		int words, got;
+	} cases[] = {
+		{ "connection TIMED OUT; envelope Expired", BOUNCE_PHRASES_ALL, 0, 0 },
+		{ "connection TIMED OUT; envelope Expired", (uint64_t)1 << 1, 0, 1 },
+		{ "Envelope expired after timed out", BOUNCE_PHRASES_ALL, 0, 0 },
+		{ "null MX (rfc7505x)", BOUNCE_PHRASES_ALL, 0, 2 },
+		{ "null MX (rfc7505x)", BOUNCE_PHRASES_ALL, 1, -1 },
+		{ "ab ab ab", BOUNCE_PHRASES_ALL, 0, -1 }, /* shorter than 3: never */
+		{ "throughout", BOUNCE_PHRASES_ALL, 0, 4 },
+		{ "throughout, out", BOUNCE_PHRASES_ALL, 1, 4 },
+		{ "throughout", BOUNCE_PHRASES_ALL, 1, -1 },
+		{ "", BOUNCE_PHRASES_ALL, 0, -1 },
+		{ "ou", BOUNCE_PHRASES_ALL, 0, -1 },
+	};
+	static struct bounce_phrases ps;
+	size_t i;
+	(void)state;
+	bounce_phrases_init(&ps, w, sizeof w / sizeof w[0]);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int got = bounce_phrases_first(&ps, cases[i].in, strlen(cases[i].in), cases[i].want, cases[i].words);
+		if (got != cases[i].got) {
+			print_error("case %zu \"%s\": got %d, want %d\n", i, cases[i].in, got, cases[i].got);
+			fail();
+		}
+	}
+}
+
+/* A header list's memory: copies stop at a NUL, a value grows in place or
+ * moves with its bytes, strings stay put while more are taken (blocks fill
+ * and new ones start), and one free releases them all (ASan would tell). */
+static void test_hdrs_mem(void **state)
+{
+	struct bounce_hdrs h;
+	char *a, *b, *big, *first;
+	size_t i;
+	(void)state;
+	memset(&h, 0, sizeof h);
+	a = bounce_hdrs_strndup(&h, "Subject\0junk", 12);
+	check_str("copy to the NUL", a, "Subject");
+	b = bounce_hdrs_strndup(&h, "abc", 3);
+	b = bounce_hdrs_regrow(&h, b, 4, 8); /* the last taken: grows where it is */
+	strcat(b, "def");
+	check_str("grown", b, "abcdef");
+	a = bounce_hdrs_regrow(&h, a, 8, 16); /* not the last: copied */
+	check_str("moved", a, "Subject");
+	first = bounce_hdrs_strndup(&h, "first", 5);
+	for (i = 0; i < 2000; i++)
+		bounce_hdrs_add(&h, "Received", 8, "from a.example by b.example", 27);
+	big = bounce_hdrs_mem(&h, 3 * 4096);
+	memset(big, 'x', 3 * 4096);
+	big = bounce_hdrs_regrow(&h, big, 3 * 4096, 5 * 4096);
+	assert_int_equal(big[3 * 4096 - 1], 'x');
+	check_str("still there", first, "first");
+	check_str("last header", h.v[h.n - 1].value, "from a.example by b.example");
+	assert_int_equal(h.v[h.n - 1].nlen, 8);
+	assert_ptr_equal(bounce_hdr(&h, "received"), h.v[0].value);
+	bounce_hdrs_free(&h);
+	assert_null(h.mem);
+	bounce_hdrs_free(&h); /* twice: nothing left to free */
 }
 
 static void test_dsn_groups(void **state)
@@ -243,7 +386,8 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find_addr),  cmocka_unit_test(test_stage),
+		cmocka_unit_test(test_find_addr),  cmocka_unit_test(test_stage), cmocka_unit_test(test_memcasemem),
+		cmocka_unit_test(test_phrases),    cmocka_unit_test(test_hdrs_mem),
 		cmocka_unit_test(test_dsn_groups), cmocka_unit_test(test_scan_blocks),
 		cmocka_unit_test(test_read_order), cmocka_unit_test(test_needles_same),
 	};

@@ -46,6 +46,34 @@ static unsigned rnd(unsigned n)
 
 /* ---------------------------------------------------------------- decoders */
 
+/* The Latin-1 and Latin-9 tables against iconv (through GLib, as the walk
+ * converted before): every byte, alone and all 256 in one text. */
+static void test_latin(void **state)
+{
+	static const char *const names[] = { "ISO-8859-1", "ISO-8859-15" };
+	char all[256];
+	int cs, c;
+	(void)state;
+	for (c = 0; c < 256; c++)
+		all[c] = (char)c;
+	for (cs = 0; cs < 2; cs++) {
+		for (c = 0; c <= 256; c++) {
+			const char *in = c < 256 ? all + c : all;
+			size_t n = c < 256 ? 1 : 256, got_len = 0;
+			gsize want_len = 0;
+			char *got = bounce_latin_to_utf8(in, n, cs, &got_len);
+			gchar *want = g_convert(in, (gssize)n, "UTF-8", names[cs], NULL, &want_len, NULL);
+			assert_non_null(want);
+			if (got_len != want_len || memcmp(got, want, got_len) || got[got_len]) {
+				print_error("%s byte %d: got %zu bytes, want %zu\n", names[cs], c, got_len, (size_t)want_len);
+				fail();
+			}
+			free(got);
+			g_free(want);
+		}
+	}
+}
+
 static void test_base64(void **state)
 {
 	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -521,7 +549,7 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base64), cmocka_unit_test(test_qp), cmocka_unit_test(test_dates),        cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_latin), cmocka_unit_test(test_base64), cmocka_unit_test(test_qp), cmocka_unit_test(test_dates),        cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_goldens), cmocka_unit_test(test_mutations), cmocka_unit_test(test_corpus),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
