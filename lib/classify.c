@@ -21,6 +21,7 @@
 
 #include "smtpcodes/smtpcodes.h"
 #include "internal.h"
+#include "le32.h"
 
 #define MAX_SCAN 65536 /* bytes of a reply the patterns look at */
 #define MAX_CODES 8
@@ -356,19 +357,6 @@ static int compile(struct smtpcodes_classifier *cl, struct pattern_list *pl, uns
  * database, each as a 32-bit length and Hyperscan's serialized bytes. */
 #define BLOB_MAGIC "SCDB"
 
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
 /* Loads the built-in databases from the build-time blob; returns 0 when it
  * fits the rules just parsed, -1 (and nothing loaded) otherwise. Both are
  * deserialized (Hyperscan's public API: copied and checksummed) into one
@@ -384,7 +372,7 @@ static int load_builtin_blob(struct db_set *d, size_t nbuiltin)
 	char *mem;
 	int i;
 
-	if (left < 12 || memcmp(p, BLOB_MAGIC, 4) || get32(p + 4) != nbuiltin)
+	if (left < 12 || memcmp(p, BLOB_MAGIC, 4) || le32_get(p + 4) != nbuiltin)
 		return -1;
 	p += 8;
 	left -= 8;
@@ -392,7 +380,7 @@ static int load_builtin_blob(struct db_set *d, size_t nbuiltin)
 		uint32_t n;
 		if (left < 4)
 			return -1;
-		n = get32(p);
+		n = le32_get(p);
 		p += 4;
 		left -= 4;
 		if (n > left)
@@ -524,11 +512,11 @@ int sc_builtin_db_build(char **blob, size_t *len, char *err, size_t errlen)
 		goto out;
 	}
 	memcpy(p, BLOB_MAGIC, 4);
-	put32(p + 4, (uint32_t)cl->nrules);
-	put32(p + 8, (uint32_t)n[0]);
+	le32_put(p + 4, (uint32_t)cl->nrules);
+	le32_put(p + 8, (uint32_t)n[0]);
 	if (n[0])
 		memcpy(p + 12, bytes[0], n[0]);
-	put32(p + 12 + n[0], (uint32_t)n[1]);
+	le32_put(p + 12 + n[0], (uint32_t)n[1]);
 	if (n[1])
 		memcpy(p + 16 + n[0], bytes[1], n[1]);
 	*blob = (char *)p;

@@ -687,18 +687,6 @@ static int two(const char *s)
 	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' ? (s[0] - '0') * 10 + (s[1] - '0') : -1;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static long days_from_civil(long y, int m, int d)
-{
-	long era, yoe, doy, doe;
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * The canonical RFC 5322 date, "[Mon, ]2 Jan 2006 15:04:05 -0700" with an
  * optional comment after it, the way nearly every mailer writes it: read
@@ -742,7 +730,7 @@ static int canonical_date(const char *s, time_t *t)
 		return 0; /* GMime's business */
 	if (s[14] && !(s[14] == ' ' && s[15] == '('))
 		return 0;
-	*t = (time_t)days_from_civil(y, mon + 1, d) * 86400 + hh * 3600 + mm * 60 + ss -
+	*t = (time_t)sc_days_from_civil(y, mon + 1, d) * 86400 + hh * 3600 + mm * 60 + ss -
 	     (s[9] == '-' ? -1 : 1) * (zh * 3600 + zm * 60);
 	return 1;
 }

@@ -24,6 +24,7 @@
 
 #include "bounce/bounce.h"
 #include "common/util.h"
+#include "le32.h"
 
 static const char *const needles[] = {
 	"address(es) failed:",
@@ -247,19 +248,6 @@ static int compile(hs_database_t **out)
 	return rc;
 }
 
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
 /* The build-time table when it was made from this very list. */
 static hs_database_t *load_blob(void)
 {
@@ -267,8 +255,8 @@ static hs_database_t *load_blob(void)
 	hs_database_t *d;
 	void *mem;
 	size_t n;
-	if (sc_needles_db_len < 12 || memcmp(p, BLOB_MAGIC, 4) || get32(p + 4) != NNEEDLES ||
-	    get32(p + 8) != list_hash())
+	if (sc_needles_db_len < 12 || memcmp(p, BLOB_MAGIC, 4) || le32_get(p + 4) != NNEEDLES ||
+	    le32_get(p + 8) != list_hash())
 		return NULL;
 	/* into memory mapped and filled in one system call: taking the pages
 	 * one fault at a time, as malloc's fresh memory would, costs more than
@@ -331,8 +319,8 @@ int bounce_needles_build(char **blob, size_t *len)
 	}
 	*blob = xmalloc(n + 12);
 	memcpy(*blob, BLOB_MAGIC, 4);
-	put32((unsigned char *)*blob + 4, (uint32_t)NNEEDLES);
-	put32((unsigned char *)*blob + 8, list_hash());
+	le32_put((unsigned char *)*blob + 4, (uint32_t)NNEEDLES);
+	le32_put((unsigned char *)*blob + 8, list_hash());
 	memcpy(*blob + 12, bytes, n);
 	*len = n + 12;
 	free(bytes);

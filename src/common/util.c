@@ -1,6 +1,6 @@
 /*
- * util.c - allocation wrappers that exit on failure, warnings, and reading a
- * whole (bounded) file. See util.h.
+ * util.c - allocation wrappers that exit on failure, warnings, reading a
+ * whole (bounded) file, and calendar days. See util.h.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -107,4 +107,16 @@ int sc_read_file(const char *path, size_t max, char **data, size_t *len, char *e
 	*data = buf;
 	*len = n;
 	return 0;
+}
+
+/* H. Hinnant's days_from_civil: eras of 400 years, March-based years. */
+long long sc_days_from_civil(long long y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
 }

@@ -1,7 +1,8 @@
 /*
  * util.h - small helpers every smtpcodes program module shares: allocation
  * that dies on failure (the one place the program may exit for lack of
- * memory), the sysexits exit codes, and reading a whole file with a limit.
+ * memory), the sysexits exit codes, reading a whole file with a limit, and
+ * the day count of a calendar date (the log and bounce date readers).
  */
 #ifndef SC_UTIL_H
 #define SC_UTIL_H
@@ -27,5 +28,8 @@ void sc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * message that names the file into err.
  */
 int sc_read_file(const char *path, size_t max, char **data, size_t *len, char *err, size_t errlen);
+
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1-12). */
+long long sc_days_from_civil(long long y, int m, int d);
 
 #endif

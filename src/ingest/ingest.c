@@ -453,18 +453,6 @@ int sc_ingest_syslog(const char *line, size_t len, struct ingest_hdr *h)
 
 /* ------------------------------------------------------------- times */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long long days_from_civil(long long y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int two(const char *p)
 {
 	if (!is_digit(p[0]) || !is_digit(p[1]))
@@ -476,7 +464,7 @@ static int two(const char *p)
 static time_t civil(struct sc_ingest *ing, int y, int mo, int d, int h, int mi, int s)
 {
 	if (ing->utc)
-		return (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s);
+		return (time_t)(sc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s);
 	if (y != ing->c_year || mo != ing->c_mon || d != ing->c_day || h != ing->c_hour) {
 		struct tm tm;
 		memset(&tm, 0, sizeof tm);
@@ -567,7 +555,7 @@ time_t sc_ingest_time(struct sc_ingest *ing, const struct ingest_ts_ref *ts)
 		if (p < end && *p == ' ')
 			p++;
 		if (zone(p, end, &off))
-			return (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off);
+			return (time_t)(sc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off);
 		return civil(ing, y, mo, d, h, mi, s);
 	case TS_NONE:
 	default:

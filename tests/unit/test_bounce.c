@@ -17,6 +17,7 @@
 
 #include "bounce/bounce.h"
 #include "common/engine.h"
+#include "bounce_setup.h"
 
 static void check_str(const char *what, const char *got, const char *want)
 {
@@ -369,20 +370,6 @@ static void test_needles_same(void **state)
 
 /* GMime is set up once per process (it cannot be set up again after
  * g_mime_shutdown()). */
-static int group_setup(void **state)
-{
-	(void)state;
-	bounce_mime_init();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	bounce_mime_shutdown();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

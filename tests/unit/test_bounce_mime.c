@@ -33,6 +33,7 @@
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_mime.h"
+#include "bounce_setup.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
@@ -530,20 +531,6 @@ static void test_mutations(void **state)
 		free(m);
 	}
 	assert_true(fast > 1000);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	bounce_mime_init();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	bounce_mime_shutdown();
-	return 0;
 }
 
 int main(void)
