@@ -324,6 +324,12 @@ long long sc_ingest_num(const char **pp, const char *end)
 	return v;
 }
 
+long long sc_ingest_span_num(struct smtpcodes_span s)
+{
+	const char *x = s.ptr;
+	return x ? sc_ingest_num(&x, s.ptr + s.len) : -1;
+}
+
 void sc_ingest_domain(struct sc_event *ev)
 {
 	const char *p = ev->recipient.ptr, *at;

@@ -164,6 +164,9 @@ static inline int is_hex(char c)
 
 /* Parses the decimal digits at [*pp, end) (at most 18); -1 when none. */
 long long sc_ingest_num(const char **pp, const char *end);
+/* The number a field's value starts with ("size=1234"), -1 when the field
+ * is absent (s.ptr NULL) or does not start with a digit. */
+long long sc_ingest_span_num(struct smtpcodes_span s);
 
 /* Sets ev->recipient_domain from ev->recipient (after its last '@'). */
 void sc_ingest_domain(struct sc_event *ev);

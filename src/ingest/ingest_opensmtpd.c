@@ -248,16 +248,7 @@ static enum ingest_result opensmtpd_line(struct sc_ingest *ing, const char *line
 		if (HAS(q, end, "message ") || HAS(q, end, "event=message ")) {
 			struct smtpcodes_span m = VALUE(q, end, "msgid=", 0);
 			struct smtpcodes_span sz = VALUE(q, end, "size=", 0), nr = VALUE(q, end, "nrcpt=", 0);
-			long long size = -1, nrcpt = -1;
-			const char *x;
-			if (sz.ptr) {
-				x = sz.ptr;
-				size = sc_ingest_num(&x, sz.ptr + sz.len);
-			}
-			if (nr.ptr) {
-				x = nr.ptr;
-				nrcpt = sc_ingest_num(&x, nr.ptr + nr.len);
-			}
+			long long size = sc_ingest_span_num(sz), nrcpt = sc_ingest_span_num(nr);
 			if (m.ptr)
 				sc_msg_update(ing, m.ptr, m.len, NULL, NULL, size,
 				              nrcpt > 1000000000 ? -1 : (int)nrcpt);

@@ -232,18 +232,9 @@ static enum ingest_result sendmail_line(struct sc_ingest *ing, const char *line,
 	if (qid.ptr && HAS(p, end, "from=")) {
 		struct smtpcodes_span from = FIELD(p, end, "from="), msgid = FIELD(p, end, "msgid=");
 		struct smtpcodes_span size = FIELD(p, end, "size="), nr = FIELD(p, end, "nrcpts=");
-		long long sz = -1, n = -1;
-		const char *x;
+		long long sz = sc_ingest_span_num(size), n = sc_ingest_span_num(nr);
 		strip_angle(&from);
 		strip_angle(&msgid);
-		if (size.ptr) {
-			x = size.ptr;
-			sz = sc_ingest_num(&x, size.ptr + size.len);
-		}
-		if (nr.ptr) {
-			x = nr.ptr;
-			n = sc_ingest_num(&x, nr.ptr + nr.len);
-		}
 		sc_msg_update(ing, qid.ptr, qid.len, &from, &msgid, sz, n > 1000000000 ? -1 : (int)n);
 		return INGEST_QUIET;
 	}
