@@ -295,6 +295,27 @@ static int names_sender(const struct bounce_msg *m, const struct bounce_rec *r, 
 	return 0;
 }
 
+/* Are "user unknown" words a filter's decision rather than the address's?
+ * Yes in answer to the message itself, from a filtering gateway, or with a
+ * status (en, NULL when none) about the mailbox (X.2.0) or policy (X.7.x)
+ * rather than the address: an X.7 the reply itself gave, or only the DSN's
+ * (status_added) when the words did not answer the RCPT command, the
+ * reporting MTA's guess. A status about a disabled mailbox (X.2.1) or the
+ * mail system (X.3.x) leaves the words standing only in answer to RCPT TO. */
+static int unknown_is_filter(const struct bounce_rec *r, enum smtpcodes_stage st, const struct smtpcodes_enhanced *en,
+                             int status_added)
+{
+	int rcpt = st == SMTPCODES_STAGE_RCPT;
+	if (st == SMTPCODES_STAGE_DATA || st == SMTPCODES_STAGE_EOD)
+		return 1;
+	if (r->appliance && !(en && en->subject == 1 && en->detail == 1))
+		return 1;
+	if (!en)
+		return 0;
+	return (en->subject == 2 && en->detail == 0) || (en->subject == 7 && (!rcpt || !status_added)) ||
+	       (!rcpt && ((en->subject == 2 && en->detail == 1) || en->subject == 3));
+}
+
 void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct bounce_rec *r)
 {
 	char in[BOUNCE_DIAG_MAX + 64];
@@ -429,20 +450,8 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 		if (sr != SMTPCODES_REASON_UNDEFINED)
 			v.reason = sr;
 	}
-	/* "user unknown" words that are a filter's decision: in answer to the
-	 * message itself, from a filtering gateway, or with a status that is
-	 * about the mailbox (X.2.0) or policy (X.7.x) rather than the address
-	 * (an X.7 the reply itself gave; only the DSN's, when the words answered
-	 * the RCPT command: the reporting MTA's guess). A status about a disabled
-	 * mailbox (X.2.1) or the mail system (X.3.x) leaves the words standing
-	 * only in answer to RCPT TO. */
 	if (v.reason == SMTPCODES_REASON_USERUNKNOWN && !recipient_access_map(r, st, dl) &&
-	    (st == SMTPCODES_STAGE_DATA || st == SMTPCODES_STAGE_EOD ||
-	     (r->appliance && !(have_dsn && dsn_en.subject == 1 && dsn_en.detail == 1)) ||
-	     (have_dsn && dsn_en.subject == 2 && dsn_en.detail == 0) ||
-	     (have_dsn && dsn_en.subject == 7 && (st != SMTPCODES_STAGE_RCPT || !status_added)) ||
-	     (have_dsn && st != SMTPCODES_STAGE_RCPT &&
-	      ((dsn_en.subject == 2 && dsn_en.detail == 1) || dsn_en.subject == 3))))
+	    unknown_is_filter(r, st, have_dsn ? &dsn_en : NULL, status_added))
 		v.reason = SMTPCODES_REASON_FILTERED;
 	/* ... and in answer to MAIL FROM they are about the sender */
 	if (v.reason == SMTPCODES_REASON_USERUNKNOWN && st == SMTPCODES_STAGE_MAIL)
@@ -477,9 +486,9 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	 * network or routing status") alone: the message expired */
 	if (r->reason_hint < 0 &&
 	    (v.reason == SMTPCODES_REASON_UNDEFINED ||
-	     (v.reason == SMTPCODES_REASON_NETWORKERROR && bounce_memcasemem(r->diag, dl, "timed out")) ||
-	     (v.reason == SMTPCODES_REASON_NETWORKERROR && v.source == SMTPCODES_EVIDENCE_ENHANCED && have_dsn &&
-	      dsn_en.subject == 4 && dsn_en.detail == 0)) &&
+	     (v.reason == SMTPCODES_REASON_NETWORKERROR &&
+	      (bounce_memcasemem(r->diag, dl, "timed out") || (v.source == SMTPCODES_EVIDENCE_ENHANCED && have_dsn &&
+	                                                       dsn_en.subject == 4 && dsn_en.detail == 0)))) &&
 	    (!strcmp(r->action, "delayed") || !strcmp(r->action, "expired") ||
 	     (!strcmp(r->action, "failed") && have_dsn && dsn_en.klass == 4)))
 		r->reason_hint = SMTPCODES_REASON_EXPIRED;
