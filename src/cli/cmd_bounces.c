@@ -415,19 +415,24 @@ static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
 	}
 }
 
-/* Reads a whole regular file at its size into the thread's buffer (*owned
- * 0), else through sc_read_file() (*owned 1: the caller frees it); files of
- * BOUNCES_MMAP_MIN and more (a big mbox) are mapped privately instead
- * (*mapped set), with no size limit: pages are only copied where the line
- * ends are rewritten. */
-static int read_input(struct worker *wk, const char *path, char **data, size_t *len, int *mapped, int *owned,
+/* Where read_input() put an input, and so how it is let go. */
+enum input_home {
+	IN_THREAD_BUF, /* the thread's reused buffer: nothing to do */
+	IN_MALLOC,     /* sc_read_file()'s buffer: free() */
+	IN_MAPPING,    /* a private mapping: munmap() */
+};
+
+/* Reads a whole regular file at its size into the thread's buffer, else
+ * (standard input, pipes) through sc_read_file(); files of BOUNCES_MMAP_MIN
+ * and more (a big mbox) are mapped privately instead, with no size limit:
+ * pages are only copied where the line ends are rewritten. */
+static int read_input(struct worker *wk, const char *path, char **data, size_t *len, enum input_home *home,
                       char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
 	size_t got = 0, size;
-	*mapped = 0;
-	*owned = 1;
+	*home = IN_MALLOC;
 	if (!strcmp(path, "-"))
 		return sc_read_file(path, BOUNCES_MAX_FILE, data, len, err, errlen);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -448,8 +453,7 @@ static int read_input(struct worker *wk, const char *path, char **data, size_t *
 		}
 		*data = p;
 		*len = (size_t)st.st_size;
-		*mapped = 1;
-		*owned = 0;
+		*home = IN_MAPPING;
 		return 0;
 	}
 	size = (size_t)st.st_size;
@@ -476,7 +480,7 @@ static int read_input(struct worker *wk, const char *path, char **data, size_t *
 	wk->rbuf[got] = '\0';
 	*data = wk->rbuf;
 	*len = got;
-	*owned = 0;
+	*home = IN_THREAD_BUF;
 	return 0;
 }
 
@@ -485,8 +489,8 @@ static void one_file(struct ctx *c, const char *path)
 	char *buf;
 	size_t len, maplen;
 	char err[1024];
-	int mapped, owned;
-	int rc = read_input(c->wk, path, &buf, &len, &mapped, &owned, err, sizeof err);
+	enum input_home home;
+	int rc = read_input(c->wk, path, &buf, &len, &home, err, sizeof err);
 	if (rc) {
 		sc_warn("bounces: %s", err);
 		c->job->rc = rc;
@@ -501,9 +505,9 @@ static void one_file(struct ctx *c, const char *path)
 	} else {
 		one_message(c, path, buf, len);
 	}
-	if (mapped)
+	if (home == IN_MAPPING)
 		munmap(buf, maplen);
-	else if (owned)
+	else if (home == IN_MALLOC)
 		free(buf);
 }
 
