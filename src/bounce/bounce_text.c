@@ -835,7 +835,11 @@ int bounce_has(const struct bounce_msg *m, const char *needle)
 
 int bounce_hdr_has(const struct bounce_msg *m, const char *name, const char *needle)
 {
-	size_t i, nl = strlen(name);
+	size_t i, nl;
+	int known = bounce_hdr_needle_has(m, name, needle);
+	if (known >= 0)
+		return known;
+	nl = strlen(name);
 	for (i = 0; i < m->top.n; i++)
 		if (hdr_is(&m->top, i, name, nl) && bounce_contains(m->top.v[i].value, needle))
 			return 1;
