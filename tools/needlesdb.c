@@ -1,10 +1,10 @@
 /*
- * needlesdb - build-time tool: compiles the phrase table of the bounce
+ * needlesdb - build-time tool: compiles the phrase tables of the bounce
  * format modules (src/bounce/bounce_needles.c) with Hyperscan once and
- * writes it serialized to standard output, so that `bounces` loads it in
+ * writes them serialized to standard output, so that `bounces` loads them in
  * microseconds instead of compiling it at every start. Built from
  * bounce_needles.c itself, with tools/needlesdb_empty.c in place of the
- * table it makes.
+ * tables it makes.
  */
 #include <stdio.h>
 #include <stdlib.h>

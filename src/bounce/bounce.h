@@ -18,8 +18,9 @@
  *                    recipients and the diagnostic text from the prose;
  *   bounce_text.c    the helpers those modules share (line scanning,
  *                    addresses, stage and host words);
- *   bounce_needles.c the modules' marker phrases, found in one Hyperscan
- *                    pass per message (the table is compiled at build time,
+ *   bounce_needles.c the modules' marker phrases in the text and in the
+ *                    top header fields, found in one Hyperscan pass each
+ *                    per message (the tables are compiled at build time,
  *                    tools/needlesdb.c);
  *   bounce_verdict.c the library's classifier on the diagnostic text, with
  *                    the DSN's Status and Action as extra evidence.
@@ -89,6 +90,10 @@ struct bounce_msg {
 	/* where each known phrase first occurs in text, +1 (0 = absent) */
 	uint32_t hits[BOUNCE_NEEDLES_MAX];
 	int scanned;
+	/* which (field, phrase) pairs of bounce_needles.c the top header
+	 * fields hold, a bit each; valid when hscanned */
+	uint64_t hhits;
+	int hscanned;
 };
 
 /* One record: one recipient of one message. */
@@ -199,8 +204,9 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 int bounce_needles_init(void);
 void bounce_needles_free(void);
 void bounce_needles_thread_done(void); /* frees the calling thread's scratch */
-/* Records where each phrase first occurs in m->text (m->hits); the table is
- * loaded on the first call (built at build time, tools/needlesdb.c). */
+/* Records where each phrase first occurs in m->text (m->hits) and which
+ * (field, phrase) pairs the top header fields hold (m->hhits); the tables
+ * are loaded on the first call (built at build time, tools/needlesdb.c). */
 void bounce_needles_scan(struct bounce_msg *m);
 /* The table serialized for tools/needlesdb: 0, or -1 when it does not
  * compile; the caller frees *blob. */
@@ -218,6 +224,14 @@ long bounce_needle_at(const struct bounce_msg *m, const char *needle);
 int bounce_needle_index(const char *s);
 long bounce_needle_at_index(const struct bounce_msg *m, int id);
 int bounce_needle_id(const char *s);
+/* Does a top header field called name (any case) contain needle (any
+ * case)? 1 or 0 from the pass of bounce_needles_scan(), or -1 when the
+ * pair is not in its table or m was not scanned (the caller searches). */
+int bounce_hdr_needle_has(const struct bounce_msg *m, const char *name, const char *needle);
+/* The (field, phrase) pairs of that table, for the tests: the phrase of
+ * pair i, *name set to its field; NULL past the end. */
+size_t bounce_hdr_needles_count(void);
+const char *bounce_hdr_needle_text(size_t i, const char **name);
 
 /* ---- shared text helpers (bounce_text.c) */
 /* Case-insensitive substring search in s[0..n); NULL when absent. */

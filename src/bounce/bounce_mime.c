@@ -119,51 +119,86 @@ void bounce_mime_append(char **dst, size_t *dlen, const char *s, size_t n, size_
 	*dlen = o;
 }
 
-/* Adds name[0..nlen) with value v (taken from h's memory) to h. */
-static void hdrs_push(struct bounce_hdrs *h, const char *name, size_t nlen, char *v)
+/* Adds the field named nm (nlen bytes, NUL-terminated) with value v, both
+ * taken from h's memory, to h. */
+static void hdrs_push(struct bounce_hdrs *h, char *nm, size_t nlen, char *v)
 {
 	if (h->n == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 16;
 		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
 	}
-	h->v[h->n].name = bounce_hdrs_strndup(h, name, nlen);
-	h->v[h->n].nlen = strlen(h->v[h->n].name);
+	h->v[h->n].name = nm;
+	h->v[h->n].nlen = nlen;
 	h->v[h->n].value = v;
 	h->n++;
 }
 
+/* Bit 7 of each byte of x set where that byte is the same as the bytes of
+ * c (one byte repeated), and nowhere else. */
+static uint64_t bytes_eq(uint64_t x, uint64_t c)
+{
+	uint64_t y = x ^ c;
+	return ~(((y & UINT64_C(0x7f7f7f7f7f7f7f7f)) + UINT64_C(0x7f7f7f7f7f7f7f7f)) | y | UINT64_C(0x7f7f7f7f7f7f7f7f));
+}
+
 /* The plain-ASCII path of a header value: unfolded (line ends dropped,
  * tabs to spaces), trimmed: trailing line ends and spaces, and the spaces
- * (tabs and line ends included) it starts with. */
+ * (tabs and line ends included) it starts with. Sixteen bytes at a time,
+ * then eight, where they hold no line end (most of a value), byte by byte
+ * elsewhere. The value and the name (a copy, up to a NUL in it) share one
+ * piece of h's memory. */
 static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, const char *raw, size_t len)
 {
 	size_t k = 0, o = 0;
-	char *v, *t;
+	char *v, *nm;
 	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r' || raw[len - 1] == ' '))
 		len--;
 	while (k < len && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\r' || raw[k] == '\n'))
 		k++;
-	v = bounce_hdrs_mem(h, len - k + 1);
-	if (memchr(raw + k, '\r', len - k)) {
-		for (; k < len; k++) {
-			if (raw[k] == '\r' || raw[k] == '\n')
+	nlen = strnlen(name, nlen);
+	v = bounce_hdrs_mem(h, len - k + 1 + nlen + 1);
+	nm = v + (len - k + 1);
+	memcpy(nm, name, nlen);
+	nm[nlen] = '\0';
+	while (k < len) {
+		uint64_t x;
+#ifdef __SSE2__
+		/* the 16 bytes at k with tabs made spaces, of which those before
+		 * the first line end count (o <= k - the start: they fit v) */
+		if (k + 16 <= len) {
+			__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(raw + k));
+			__m128i eol = _mm_or_si128(_mm_cmpeq_epi8(y, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(y, _mm_set1_epi8('\r')));
+			__m128i tab = _mm_cmpeq_epi8(y, _mm_set1_epi8('\t'));
+			unsigned m = (unsigned)_mm_movemask_epi8(eol);
+			_mm_storeu_si128((__m128i *)(void *)(v + o),
+			                 _mm_xor_si128(y, _mm_and_si128(tab, _mm_set1_epi8('\t' ^ ' '))));
+			if (!m) {
+				o += 16;
+				k += 16;
+			} else {
+				o += (size_t)__builtin_ctz(m);
+				k += (size_t)__builtin_ctz(m) + 1; /* and the line end goes */
+			}
+			continue;
+		}
+#endif
+		/* eight bytes without a line end or a tab in one copy */
+		if (k + 8 <= len) {
+			memcpy(&x, raw + k, 8);
+			if (!(bytes_eq(x, UINT64_C(0x0a0a0a0a0a0a0a0a)) | bytes_eq(x, UINT64_C(0x0d0d0d0d0d0d0d0d)) |
+			      bytes_eq(x, UINT64_C(0x0909090909090909)))) {
+				memcpy(v + o, &x, 8);
+				o += 8;
+				k += 8;
 				continue;
+			}
+		}
+		if (raw[k] != '\r' && raw[k] != '\n')
 			v[o++] = raw[k] == '\t' ? ' ' : raw[k];
-		}
-	} else {
-		/* no CR (the fast walk's input): copy from fold to fold */
-		while (k < len) {
-			const char *nl = memchr(raw + k, '\n', len - k);
-			size_t n = nl ? (size_t)(nl - raw) - k : len - k;
-			memcpy(v + o, raw + k, n);
-			o += n;
-			k += n + 1;
-		}
-		for (t = memchr(v, '\t', o); t; t = memchr(t + 1, '\t', o - (size_t)(t + 1 - v)))
-			*t = ' ';
+		k++;
 	}
 	v[o] = '\0';
-	hdrs_push(h, name, nlen, v);
+	hdrs_push(h, nm, nlen, v);
 }
 
 /* 1 when a raw value needs GMime's decoding: 8-bit bytes or "=?". */
@@ -180,6 +215,15 @@ static int needs_decoding(const char *raw, size_t len)
 			return 1;
 	}
 #endif
+	/* eight at a time: a high bit, "=?" inside, or "=" last and "?" next */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, e;
+		memcpy(&x, raw + i, 8);
+		e = bytes_eq(x, UINT64_C(0x3d3d3d3d3d3d3d3d));
+		if ((x & UINT64_C(0x8080808080808080)) || (e & bytes_eq(x, UINT64_C(0x3f3f3f3f3f3f3f3f)) >> 8) ||
+		    (e >> 56 && i + 8 < len && raw[i + 8] == '?'))
+			return 1;
+	}
 	for (; i < len; i++)
 		if ((unsigned char)raw[i] >= 0x80 || (raw[i] == '=' && i + 1 < len && raw[i + 1] == '?'))
 			return 1;

@@ -265,15 +265,27 @@ void bounce_rec_diag_append(struct bounce_rec *r, const char *s, size_t n)
 		n--;
 	if (!n)
 		return;
-	for (; n && o + 1 < sizeof r->diag; s++, n--) {
+	while (n && o + 1 < sizeof r->diag) {
+		size_t k, lim;
 		if (isspace((unsigned char)*s)) {
 			sp = 1;
+			s++, n--;
 			continue;
 		}
 		if (sp && o + 2 < sizeof r->diag)
 			r->diag[o++] = ' ';
 		sp = 0;
-		r->diag[o++] = *s;
+		/* the run of other bytes that starts here, as far as it fits,
+		 * in one copy */
+		lim = sizeof r->diag - 1 - o;
+		if (lim > n)
+			lim = n;
+		for (k = 1; k < lim && !isspace((unsigned char)s[k]); k++)
+			;
+		memcpy(r->diag + o, s, k);
+		o += k;
+		s += k;
+		n -= k;
 	}
 	r->diag[o] = '\0';
 }
@@ -835,7 +847,11 @@ int bounce_has(const struct bounce_msg *m, const char *needle)
 
 int bounce_hdr_has(const struct bounce_msg *m, const char *name, const char *needle)
 {
-	size_t i, nl = strlen(name);
+	size_t i, nl;
+	int known = bounce_hdr_needle_has(m, name, needle);
+	if (known >= 0)
+		return known;
+	nl = strlen(name);
 	for (i = 0; i < m->top.n; i++)
 		if (hdr_is(&m->top, i, name, nl) && bounce_contains(m->top.v[i].value, needle))
 			return 1;

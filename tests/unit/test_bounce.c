@@ -368,6 +368,57 @@ static void test_needles_same(void **state)
 	sc_engine_close(&e);
 }
 
+/* The header pairs (bounce_needles.c) must answer as the walk over the top
+ * fields does: for every pair, on every golden message. */
+static void test_hdr_needles_same(void **state)
+{
+	static const char *const files[] = {
+		"tests/golden/bounces/qmail.in",    "tests/golden/bounces/exim.in",    "tests/golden/bounces/postfix.in",
+		"tests/golden/bounces/sendmail.in", "tests/golden/bounces/gmail.in",   "tests/golden/bounces/exchange2007.in",
+		"tests/golden/bounces/courier.in",  "tests/golden/bounces/domino.in",
+	};
+	struct sc_engine e;
+	struct bounce_opts o = { 1, 1 };
+	size_t f, i, held = 0;
+	(void)state;
+	assert_int_equal(sc_engine_open(&e, NULL, 0), 0);
+	assert_true(bounce_hdr_needles_count() > 40);
+	for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+		struct bounce_msg m, walk;
+		struct bounce_list l;
+		char buf[65536];
+		FILE *fp = fopen(files[f], "rb");
+		size_t len;
+		if (!fp) {
+			print_error("%s: cannot open\n", files[f]);
+			fail();
+		}
+		len = fread(buf, 1, sizeof buf - 1, fp);
+		fclose(fp);
+		assert_int_equal(bounce_read(&e, &o, "t", buf, len, &m, &l), 0);
+		assert_int_equal(m.hscanned, 1);
+		walk = m;
+		walk.hscanned = 0; /* the same message, asked the slow way */
+		for (i = 0; i < bounce_hdr_needles_count(); i++) {
+			const char *name, *n = bounce_hdr_needle_text(i, &name);
+			int got = bounce_hdr_needle_has(&m, name, n), want = bounce_hdr_has(&walk, name, n);
+			if (got != want) {
+				print_error("%s: %s \"%s\": got %d, want %d\n", files[f], name, n, got, want);
+				fail();
+			}
+			held += want;
+		}
+		/* any case in the field name; a pair not in the table is searched */
+		assert_int_equal(bounce_hdr_needle_has(&m, "SUBJECT", "Returned mail:"),
+		                 bounce_hdr_has(&walk, "subject", "Returned mail:"));
+		assert_int_equal(bounce_hdr_needle_has(&m, "Subject", "not a phrase of the table"), -1);
+		bounce_msg_free(&m);
+		bounce_list_free(&l);
+	}
+	assert_true(held >= 6); /* the pairs do hold */
+	sc_engine_close(&e);
+}
+
 /* GMime is set up once per process (it cannot be set up again after
  * g_mime_shutdown()). */
 int main(void)
@@ -377,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_phrases),    cmocka_unit_test(test_hdrs_mem),
 		cmocka_unit_test(test_dsn_groups), cmocka_unit_test(test_scan_blocks),
 		cmocka_unit_test(test_read_order), cmocka_unit_test(test_needles_same),
+		cmocka_unit_test(test_hdr_needles_same),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
