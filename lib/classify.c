@@ -74,7 +74,9 @@ struct smtpcodes_scratch {
 	char *masked;        /* MAX_SCAN + 1 bytes */
 	struct cache_slot *slots; /* set-associative: CACHE_SETS sets of CACHE_WAYS */
 	unsigned char *victim;    /* per set: the way to replace next */
+	unsigned char *used;      /* per set: ways 0..used-1 may hold a text */
 	uint64_t *slot_bits;      /* CACHE_SLOTS * nwords */
+	void *cache;              /* the one allocation that holds the four arrays above */
 };
 
 /* ------------------------------------------------------------ rules parser */
@@ -560,6 +562,14 @@ size_t smtpcodes_classifier_rule_count(const struct smtpcodes_classifier *cl)
 	return cl ? cl->nrules : 0;
 }
 
+/* Bytes of a scratch's match cache: the rule bits of each slot, the slots,
+ * and two bytes per set (victim, used), in that order of alignment. */
+static size_t cache_size(size_t nwords)
+{
+	return (size_t)CACHE_SLOTS * (nwords ? nwords : 1) * sizeof(uint64_t) +
+	       (size_t)CACHE_SLOTS * sizeof(struct cache_slot) + 2 * (size_t)CACHE_SETS;
+}
+
 int smtpcodes_scratch_new(const struct smtpcodes_classifier *cl, struct smtpcodes_scratch **out)
 {
 	struct smtpcodes_scratch *s;
@@ -572,11 +582,17 @@ int smtpcodes_scratch_new(const struct smtpcodes_classifier *cl, struct smtpcode
 	s->nwords = cl->nwords;
 	s->bits = calloc(cl->nwords ? cl->nwords : 1, sizeof *s->bits);
 	s->masked = malloc(MAX_SCAN + 1);
-	s->slots = calloc(CACHE_SLOTS, sizeof *s->slots);
-	s->victim = calloc(CACHE_SETS, 1);
-	s->slot_bits = calloc((size_t)CACHE_SLOTS * (cl->nwords ? cl->nwords : 1), sizeof *s->slot_bits);
-	if (!s->bits || !s->masked || !s->slots || !s->victim || !s->slot_bits ||
-	    hs_clone_scratch(cl->proto, &s->hs) != HS_SUCCESS) {
+	/* The match cache in one zeroed block of some 160 KB, which malloc takes
+	 * fresh from the kernel: no page is cleared or touched before a reply
+	 * uses it (callocing each array cost some 30 page faults at start). */
+	s->cache = calloc(1, cache_size(cl->nwords));
+	if (s->cache) {
+		s->slot_bits = s->cache;
+		s->slots = (struct cache_slot *)(void *)(s->slot_bits + (size_t)CACHE_SLOTS * (cl->nwords ? cl->nwords : 1));
+		s->victim = (unsigned char *)(s->slots + CACHE_SLOTS);
+		s->used = s->victim + CACHE_SETS;
+	}
+	if (!s->bits || !s->masked || !s->cache || hs_clone_scratch(cl->proto, &s->hs) != HS_SUCCESS) {
 		smtpcodes_scratch_free(s);
 		return SMTPCODES_ERR_NOMEM;
 	}
@@ -591,14 +607,13 @@ void smtpcodes_scratch_free(struct smtpcodes_scratch *s)
 	hs_free_scratch(s->hs);
 	free(s->bits);
 	free(s->masked);
-	if (s->slots) {
-		size_t i;
-		for (i = 0; i < CACHE_SLOTS; i++)
-			free(s->slots[i].text);
+	if (s->cache) {
+		size_t set, w;
+		for (set = 0; set < CACHE_SETS; set++)
+			for (w = 0; w < s->used[set]; w++)
+				free(s->slots[set * CACHE_WAYS + w].text);
 	}
-	free(s->slots);
-	free(s->victim);
-	free(s->slot_bits);
+	free(s->cache);
 	free(s);
 }
 
@@ -705,15 +720,16 @@ static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_sc
 	if (n && n <= CACHE_TEXT) {
 		h = hash_text(s->masked, n);
 		set = (size_t)(h & (CACHE_SETS - 1));
-		for (w = 0; w < CACHE_WAYS; w++) {
+		for (w = 0; w < s->used[set]; w++) {
 			slot = &s->slots[set * CACHE_WAYS + w];
 			if (slot->len == n && slot->hash == h && !memcmp(slot->text, s->masked, n)) {
 				memcpy(s->bits, s->slot_bits + (size_t)(slot - s->slots) * s->nwords, words);
 				return 0;
 			}
 		}
-		slot = &s->slots[set * CACHE_WAYS + s->victim[set]];
-		s->victim[set] = (unsigned char)((s->victim[set] + 1) % CACHE_WAYS);
+		w = s->victim[set];
+		slot = &s->slots[set * CACHE_WAYS + w];
+		s->victim[set] = (unsigned char)((w + 1) % CACHE_WAYS);
 	}
 	memset(s->bits, 0, words);
 	if (n && (scan(cl->user.text, s->masked, n, 0, s, on_text_match) ||
@@ -724,6 +740,8 @@ static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_sc
 		if (!copy)
 			return 0; /* not cached; the result stands */
 		slot->text = copy;
+		if (s->used[set] <= w)
+			s->used[set] = (unsigned char)(w + 1);
 		memcpy(copy, s->masked, n);
 		slot->hash = h;
 		slot->len = (uint32_t)n;
