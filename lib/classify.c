@@ -44,7 +44,10 @@ struct smtpcodes_classifier {
 	struct rule_set user, builtin;
 	size_t nrules;
 	size_t nwords;       /* 64-bit words in a scratch bit set */
-	hs_scratch_t *proto; /* a scratch for every database, cloned for each smtpcodes_scratch */
+	/* A scratch for every database, never scanned with: the model each
+	 * smtpcodes_scratch_new() clones, which hs_clone_scratch() only reads,
+	 * so threads may clone it at the same time. */
+	hs_scratch_t *proto;
 };
 
 /*
