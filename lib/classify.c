@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "smtpcodes/smtpcodes.h"
 #include "internal.h"
@@ -445,6 +446,18 @@ static int builtin_image(struct rule_set *rs)
 		if (hs_database_size(db[i], &size) != HS_SUCCESS || size != sc_builtin_db_size[i])
 			return -1;
 	}
+#ifdef MADV_POPULATE_READ
+	{
+		/* hs_alloc_scratch() is about to read every page of the databases
+		 * (checksum): map them in one call, not in some twenty faults. An
+		 * error (a kernel before 5.14) costs nothing but those faults. */
+		uintptr_t from = (uintptr_t)sc_builtin_db_image & ~(uintptr_t)4095;
+		uintptr_t to = (uintptr_t)sc_builtin_db_image + sc_builtin_db_at[1] + sc_builtin_db_size[1];
+		if (!sc_builtin_db_size[1])
+			to = (uintptr_t)sc_builtin_db_image + sc_builtin_db_size[0];
+		(void)madvise((void *)from, (size_t)(to - from), MADV_POPULATE_READ);
+	}
+#endif
 	rs->rules = sc_builtin_rule_table;
 	rs->nrules = sc_builtin_rule_count;
 	rs->strings = sc_builtin_rule_strings;
