@@ -95,15 +95,15 @@ $(BUILD)/gen/rules_data.c: data/rules.txt $(KBGEN)
 	@mkdir -p $(@D)
 	$(KBGEN) embed sc_builtin_rules $< > $@.tmp && mv $@.tmp $@
 
-# the built-in rules, compiled by Hyperscan once at build time (tools/rulesdb.c)
+# the built-in rules, parsed and compiled by Hyperscan once at build time
+# (tools/rulesdb.c), written as C tables the library points at
 $(BUILD)/tools/rulesdb: tools/rulesdb.c tools/rulesdb_empty.c $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDSAN) -o $@ tools/rulesdb.c tools/rulesdb_empty.c $(CORE_OBJ) \
 	  $(shell pkg-config --libs libhs) -lstdc++ -lm
 
-$(BUILD)/gen/rules_db.c: $(BUILD)/tools/rulesdb $(KBGEN)
-	$(BUILD)/tools/rulesdb > $(BUILD)/gen/rules_db.bin
-	$(KBGEN) embed sc_builtin_db $(BUILD)/gen/rules_db.bin > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/rules_db.c: $(BUILD)/tools/rulesdb
+	$(BUILD)/tools/rulesdb > $@.tmp && mv $@.tmp $@
 
 # the phrase table of the bounce modules, compiled once at build time
 # (tools/needlesdb.c); built from bounce_needles.c itself

@@ -2,15 +2,19 @@
  * classify.c - the classifier of libsmtpcodes: from a parsed reply (plus the
  * SMTP stage and remote host, when known) to a verdict.
  *
- * Rules (docs/RULES.md) are parsed here from the built-in data/rules.txt and
- * the caller's rule texts, and compiled once into two Hyperscan (Vectorscan)
- * databases: one for the reply text (reason, provider and blocklist rules),
- * one for remote host names (host rules). One scan of the text finds every
- * rule that matches; the lowest-numbered matching rule of each kind wins, so
- * user rules (numbered first) override built-in ones, and earlier lines
- * override later ones. Without a text rule the enhanced code decides, then
- * the basic code. The classifier is immutable after smtpcodes_classifier_new();
- * per-thread state lives in struct smtpcodes_scratch.
+ * Rules (docs/RULES.md) are parsed here from the caller's rule texts into a
+ * table, and compiled once into two Hyperscan (Vectorscan) databases: one
+ * for the reply text (reason, provider and blocklist rules), one for remote
+ * host names (host rules). The built-in rules (data/rules.txt) were parsed
+ * and compiled at build time by tools/rulesdb, which wrote the table and the
+ * databases as C; the classifier points at them, and parses and compiles
+ * the text itself only when they cannot be used. One scan of the text finds
+ * every rule that matches; the lowest-numbered matching rule of each kind
+ * wins, so user rules (numbered first) override built-in ones, and earlier
+ * lines override later ones. Without a text rule the enhanced code decides,
+ * then the basic code. The classifier is immutable after
+ * smtpcodes_classifier_new(); per-thread state lives in struct
+ * smtpcodes_scratch.
  */
 #include <hs/hs.h>
 #include <stdint.h>
@@ -21,39 +25,30 @@
 
 #include "smtpcodes/smtpcodes.h"
 #include "internal.h"
-#include "le32.h"
 
 #define MAX_SCAN 65536 /* bytes of a reply the patterns look at */
-#define MAX_CODES 8
 
-enum rule_kind { K_REASON, K_PROVIDER, K_BLOCKLIST, K_HOST, K_SOFTWARE };
-
-struct rule {
-	enum rule_kind kind;
-	int reason;          /* K_REASON */
-	char *tag;           /* provider or blocklist tag */
-	char *origin;        /* "data/rules.txt:42" */
-	unsigned class_mask; /* bit n: class digit n; 0 = any */
-	unsigned stage_mask; /* bit n: stage n; 0 = any */
-	int codes[MAX_CODES];
-	int ncodes;
-};
-
-/* The compiled patterns of one group of rules (the user's, or the built-in
- * ones); pattern ids are rule numbers minus offset. NULL: no such patterns. */
-struct db_set {
-	hs_database_t *text;
-	hs_database_t *host;
+/* One group of rules (the user's, or the built-in ones) and its compiled
+ * patterns, whose ids are rule numbers minus offset. A NULL database: no
+ * such patterns. */
+struct rule_set {
+	const struct sc_rule *rules;
+	size_t nrules;
+	const char *strings; /* tags and origins; offset 0 is "none" */
+	const hs_database_t *text;
+	const hs_database_t *host;
 	unsigned offset;
-	void *mem; /* when set, text and host live in this mapping, not in Hyperscan's heap */
-	size_t memlen;
+	int image; /* rules, strings and databases are the build-time tables: not freed */
 };
 
 struct smtpcodes_classifier {
-	struct rule *rules;
-	size_t nrules, cap;
-	struct db_set user, builtin;
-	size_t nwords; /* 64-bit words in a scratch bit set */
+	struct rule_set user, builtin;
+	size_t nrules;
+	size_t nwords;       /* 64-bit words in a scratch bit set */
+	/* A scratch for every database, never scanned with: the model each
+	 * smtpcodes_scratch_new() clones, which hs_clone_scratch() only reads,
+	 * so threads may clone it at the same time. */
+	hs_scratch_t *proto;
 };
 
 /*
@@ -78,12 +73,14 @@ struct smtpcodes_scratch {
 	hs_scratch_t *hs;
 	uint64_t *bits;
 	size_t nwords;
-	unsigned offset;     /* of the db_set being scanned */
+	unsigned offset;     /* of the rule_set being scanned */
 	unsigned first_host; /* lowest host rule matched */
 	char *masked;        /* MAX_SCAN + 1 bytes */
 	struct cache_slot *slots; /* set-associative: CACHE_SETS sets of CACHE_WAYS */
 	unsigned char *victim;    /* per set: the way to replace next */
+	unsigned char *used;      /* per set: ways 0..used-1 may hold a text */
 	uint64_t *slot_bits;      /* CACHE_SLOTS * nwords */
+	void *cache;              /* the one allocation that holds the four arrays above */
 };
 
 /* ------------------------------------------------------------ rules parser */
@@ -93,6 +90,16 @@ struct pattern_list {
 	unsigned *ids;
 	unsigned *flags;
 	size_t n, cap;
+};
+
+/* A group of rules while it is parsed: the table, its string pool, and the
+ * patterns for the two databases. */
+struct rule_builder {
+	struct sc_rule *rules;
+	size_t nrules, cap;
+	char *pool;
+	size_t plen, pcap;
+	struct pattern_list text, host;
 };
 
 static int pl_add(struct pattern_list *pl, char *pat, unsigned id)
@@ -129,6 +136,41 @@ static void pl_free(struct pattern_list *pl)
 	free(pl->pat);
 	free(pl->ids);
 	free(pl->flags);
+}
+
+/* Frees what a builder holds that has not been handed to a rule_set. */
+static void rb_free(struct rule_builder *b)
+{
+	free(b->rules);
+	free(b->pool);
+	pl_free(&b->text);
+	pl_free(&b->host);
+	memset(b, 0, sizeof *b);
+}
+
+/* Appends s[0..n) and a NUL to the builder's pool; returns its offset, or 0
+ * when out of memory (offset 0 is the pool's leading NUL, never a string). */
+static uint32_t pool_add(struct rule_builder *b, const char *s, size_t n)
+{
+	size_t at;
+	if (b->plen == 0)
+		b->plen = 1; /* pool[0]: "none" */
+	if (b->plen + n + 1 > b->pcap || !b->pool) {
+		size_t cap = b->pcap ? 2 * b->pcap : 4096;
+		char *p;
+		while (cap < b->plen + n + 1)
+			cap *= 2;
+		if (cap > UINT32_MAX || !(p = realloc(b->pool, cap)))
+			return 0;
+		p[0] = '\0';
+		b->pool = p;
+		b->pcap = cap;
+	}
+	at = b->plen;
+	memcpy(b->pool + at, s, n);
+	b->pool[at + n] = '\0';
+	b->plen += n + 1;
+	return (uint32_t)at;
 }
 
 static char *dup_span(const char *s, size_t n)
@@ -169,7 +211,7 @@ static int fail(char *err, size_t errlen, const char *src, size_t lineno, const 
 
 /* Parses a comma-separated list of small integers or stage names into a mask
  * (stages) or a code list. Returns 0 on success. */
-static int parse_condition(struct rule *r, const char *w, size_t n)
+static int parse_condition(struct sc_rule *r, const char *w, size_t n)
 {
 	const char *eq = memchr(w, '=', n);
 	const char *v, *end = w + n;
@@ -192,7 +234,7 @@ static int parse_condition(struct rule *r, const char *w, size_t n)
 		} else if (klen == 4 && !memcmp(w, "code", 4)) {
 			int c = 0;
 			size_t k;
-			if (vlen != 3 || r->ncodes == MAX_CODES)
+			if (vlen != 3 || r->ncodes == SC_RULE_MAX_CODES)
 				return -1;
 			for (k = 0; k < 3; k++) {
 				if (v[k] < '0' || v[k] > '9')
@@ -208,25 +250,24 @@ static int parse_condition(struct rule *r, const char *w, size_t n)
 	return 0;
 }
 
-static int add_rule(struct smtpcodes_classifier *cl, struct rule *r)
+static int add_rule(struct rule_builder *b, const struct sc_rule *r)
 {
-	if (cl->nrules == cl->cap) {
-		size_t cap = cl->cap ? 2 * cl->cap : 512;
-		struct rule *n = realloc(cl->rules, cap * sizeof *n);
+	if (b->nrules == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 512;
+		struct sc_rule *n = realloc(b->rules, cap * sizeof *n);
 		if (!n)
 			return SMTPCODES_ERR_NOMEM;
-		cl->rules = n;
-		cl->cap = cap;
+		b->rules = n;
+		b->cap = cap;
 	}
-	cl->rules[cl->nrules++] = *r;
+	b->rules[b->nrules++] = *r;
 	return SMTPCODES_OK;
 }
 
-static int parse_line(struct smtpcodes_classifier *cl, struct pattern_list *text, struct pattern_list *host,
-                      unsigned base, const char *src, size_t lineno, const char *line, size_t len, char *err,
-                      size_t errlen)
+static int parse_line(struct rule_builder *b, const char *src, size_t lineno, const char *line, size_t len,
+                      char *err, size_t errlen)
 {
-	struct rule r;
+	struct sc_rule r;
 	const char *w;
 	size_t i = 0, n, pstart, pend;
 	char origin[512];
@@ -238,15 +279,15 @@ static int parse_line(struct smtpcodes_classifier *cl, struct pattern_list *text
 	if (n == 0 || w[0] == '#')
 		return SMTPCODES_OK;
 	if (n == 6 && !memcmp(w, "reason", 6))
-		r.kind = K_REASON;
+		r.kind = SC_RULE_REASON;
 	else if (n == 8 && !memcmp(w, "provider", 8))
-		r.kind = K_PROVIDER;
+		r.kind = SC_RULE_PROVIDER;
 	else if (n == 9 && !memcmp(w, "blocklist", 9))
-		r.kind = K_BLOCKLIST;
+		r.kind = SC_RULE_BLOCKLIST;
 	else if (n == 4 && !memcmp(w, "host", 4))
-		r.kind = K_HOST;
+		r.kind = SC_RULE_HOST;
 	else if (n == 8 && !memcmp(w, "software", 8))
-		r.kind = K_SOFTWARE;
+		r.kind = SC_RULE_SOFTWARE;
 	else
 		return fail(err, errlen, src, lineno,
 		            "unknown rule kind (want reason, provider, host, software or blocklist)");
@@ -254,10 +295,14 @@ static int parse_line(struct smtpcodes_classifier *cl, struct pattern_list *text
 	n = word(line, len, &i, &w);
 	if (!n)
 		return fail(err, errlen, src, lineno, "missing name after the rule kind");
-	if (r.kind == K_REASON) {
+	if (r.kind == SC_RULE_REASON) {
 		r.reason = smtpcodes_reason_from_name(w, n);
 		if (r.reason < 0)
 			return fail(err, errlen, src, lineno, "unknown reason name");
+	} else {
+		r.tag = pool_add(b, w, n);
+		if (!r.tag)
+			return SMTPCODES_ERR_NOMEM;
 	}
 	while (i < len && is_space(line[i]))
 		i++;
@@ -277,43 +322,27 @@ static int parse_line(struct smtpcodes_classifier *cl, struct pattern_list *text
 	while ((n = word(line, len, &i, &w)) != 0) {
 		if (w[0] == '#')
 			break;
-		if (r.kind != K_REASON || parse_condition(&r, w, n))
+		if (r.kind != SC_RULE_REASON || parse_condition(&r, w, n))
 			return fail(err, errlen, src, lineno,
 			            "bad condition (want class=4,5 code=550 stage=rcpt, on reason rules)");
 	}
 
 	snprintf(origin, sizeof origin, "%s:%zu", src, lineno);
-	r.origin = dup_span(origin, strlen(origin));
+	r.origin = pool_add(b, origin, strlen(origin));
 	if (!r.origin)
 		return SMTPCODES_ERR_NOMEM;
-	if (r.kind != K_REASON) {
-		const char *t;
-		size_t tl;
-		size_t j = 0;
-		/* the tag is the second word again */
-		word(line, len, &j, &t);
-		tl = word(line, len, &j, &t);
-		r.tag = dup_span(t, tl);
-		if (!r.tag) {
-			free(r.origin);
-			return SMTPCODES_ERR_NOMEM;
-		}
-	}
 	pat = dup_span(line + pstart, pend - pstart);
-	if (!pat || (rc = add_rule(cl, &r)) != SMTPCODES_OK) {
+	if (!pat || (rc = add_rule(b, &r)) != SMTPCODES_OK) {
 		free(pat);
-		free(r.origin);
-		free(r.tag);
 		return SMTPCODES_ERR_NOMEM;
 	}
-	rc = pl_add(r.kind == K_HOST ? host : text, pat, (unsigned)(cl->nrules - 1) - base);
+	rc = pl_add(r.kind == SC_RULE_HOST ? &b->host : &b->text, pat, (unsigned)(b->nrules - 1));
 	if (rc)
 		free(pat);
 	return rc;
 }
 
-static int parse_text(struct smtpcodes_classifier *cl, struct pattern_list *text, struct pattern_list *host,
-                      unsigned base, const char *src, const char *s, size_t len, char *err, size_t errlen)
+static int parse_text(struct rule_builder *b, const char *src, const char *s, size_t len, char *err, size_t errlen)
 {
 	size_t start = 0, lineno = 0, i;
 	for (i = 0; i <= len; i++) {
@@ -321,7 +350,7 @@ static int parse_text(struct smtpcodes_classifier *cl, struct pattern_list *text
 			int rc;
 			lineno++;
 			if (i > start) {
-				rc = parse_line(cl, text, host, base, src, lineno, s + start, i - start, err, errlen);
+				rc = parse_line(b, src, lineno, s + start, i - start, err, errlen);
 				if (rc)
 					return rc;
 			}
@@ -331,122 +360,136 @@ static int parse_text(struct smtpcodes_classifier *cl, struct pattern_list *text
 	return SMTPCODES_OK;
 }
 
-static int compile(struct smtpcodes_classifier *cl, struct pattern_list *pl, unsigned base, hs_database_t **db,
+static int compile(const struct rule_builder *b, const struct pattern_list *pl, const hs_database_t **out,
                    char *err, size_t errlen)
 {
 	hs_compile_error_t *ce = NULL;
+	hs_database_t *db = NULL;
 	if (pl->n == 0)
 		return SMTPCODES_OK;
 	if (hs_compile_multi((const char *const *)pl->pat, pl->flags, pl->ids, (unsigned)pl->n, HS_MODE_BLOCK,
-	                     NULL, db, &ce) != HS_SUCCESS) {
+	                     NULL, &db, &ce) != HS_SUCCESS) {
 		if (err && errlen) {
 			if (ce && ce->expression >= 0 && (size_t)ce->expression < pl->n)
 				snprintf(err, errlen, "%s: bad pattern: %s",
-				         cl->rules[pl->ids[ce->expression] + base].origin, ce->message);
+				         b->pool + b->rules[pl->ids[ce->expression]].origin, ce->message);
 			else
 				snprintf(err, errlen, "pattern engine: %s", ce ? ce->message : "compile failed");
 		}
 		hs_free_compile_error(ce);
 		return SMTPCODES_ERR_RULES;
 	}
+	*out = db;
 	return SMTPCODES_OK;
 }
 
-/* The serialized built-in databases, made at build time by tools/rulesdb:
- * "SCDB" magic, the number of built-in rules, then the text and the host
- * database, each as a 32-bit length and Hyperscan's serialized bytes. */
-#define BLOB_MAGIC "SCDB"
-
-/* Loads the built-in databases from the build-time blob; returns 0 when it
- * fits the rules just parsed, -1 (and nothing loaded) otherwise. Both are
- * deserialized (Hyperscan's public API: copied and checksummed) into one
- * mapping that the kernel fills in a single call: with malloc's fresh memory
- * the 1.2 MB copy took some 300 page faults, more than the copy itself. */
-static int load_builtin_blob(struct db_set *d, size_t nbuiltin)
+/* Parses one group of rule texts and compiles its databases into *rs, which
+ * then owns the table and the pool. */
+static int build_set(struct rule_set *rs, const struct smtpcodes_rules_source *srcs, size_t nsrc, char *err,
+                     size_t errlen)
 {
-	const unsigned char *p = (const unsigned char *)sc_builtin_db;
-	size_t left = sc_builtin_db_len;
-	const char *ser[2] = { NULL, NULL };
-	size_t sn[2] = { 0, 0 }, dn[2] = { 0, 0 }, at[2], total = 0;
-	hs_database_t *db[2] = { NULL, NULL };
-	char *mem;
-	int i;
+	struct rule_builder b;
+	size_t i;
+	int rc = SMTPCODES_OK;
 
-	if (left < 12 || memcmp(p, BLOB_MAGIC, 4) || le32_get(p + 4) != nbuiltin)
-		return -1;
-	p += 8;
-	left -= 8;
-	for (i = 0; i < 2; i++) {
-		uint32_t n;
-		if (left < 4)
-			return -1;
-		n = le32_get(p);
-		p += 4;
-		left -= 4;
-		if (n > left)
-			return -1;
-		ser[i] = (const char *)p;
-		sn[i] = n;
-		if (n && hs_serialized_database_size(ser[i], n, &dn[i]) != HS_SUCCESS)
-			return -1;
-		at[i] = total;
-		total += (dn[i] + 63) & ~(size_t)63;
-		p += n;
-		left -= n;
-	}
-	if (!total)
-		return -1;
-	mem = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (mem == MAP_FAILED)
-		return -1;
-	for (i = 0; i < 2; i++)
-		if (sn[i]) {
-			db[i] = (hs_database_t *)(void *)(mem + at[i]);
-			if (hs_deserialize_database_at(ser[i], sn[i], db[i]) != HS_SUCCESS) {
-				munmap(mem, total);
-				return -1;
-			}
-		}
-	d->text = db[0];
-	d->host = db[1];
-	d->mem = mem;
-	d->memlen = total;
-	return 0;
-}
-
-/* Parses the built-in rules after the user's and gets their databases:
- * from the build-time blob when it matches, else by compiling. */
-static int add_builtin(struct smtpcodes_classifier *cl, int use_blob, char *err, size_t errlen)
-{
-	struct pattern_list text, host;
-	unsigned base = (unsigned)cl->nrules;
-	int rc;
-
-	memset(&text, 0, sizeof text);
-	memset(&host, 0, sizeof host);
-	cl->builtin.offset = base;
-	rc = parse_text(cl, &text, &host, base, "data/rules.txt", sc_builtin_rules, sc_builtin_rules_len, err,
-	                errlen);
-	if (rc)
-		goto out;
-	if (use_blob && load_builtin_blob(&cl->builtin, cl->nrules - base) == 0)
-		goto out;
-	rc = compile(cl, &text, base, &cl->builtin.text, err, errlen);
+	memset(&b, 0, sizeof b);
+	for (i = 0; i < nsrc && !rc; i++)
+		rc = parse_text(&b, srcs[i].name ? srcs[i].name : "rules", srcs[i].text, srcs[i].len, err, errlen);
 	if (!rc)
-		rc = compile(cl, &host, base, &cl->builtin.host, err, errlen);
-out:
-	pl_free(&text);
-	pl_free(&host);
+		rc = compile(&b, &b.text, &rs->text, err, errlen);
+	if (!rc)
+		rc = compile(&b, &b.host, &rs->host, err, errlen);
+	rs->rules = b.rules;
+	rs->nrules = b.nrules;
+	rs->strings = b.pool;
+	b.rules = NULL;
+	b.pool = NULL;
+	rb_free(&b);
 	return rc;
 }
 
+/* Frees what a rule_set owns and empties it. */
+static void free_set(struct rule_set *rs)
+{
+	if (!rs->image) {
+		free((void *)(uintptr_t)rs->rules);
+		free((void *)(uintptr_t)rs->strings);
+		hs_free_database((hs_database_t *)(uintptr_t)rs->text);
+		hs_free_database((hs_database_t *)(uintptr_t)rs->host);
+	}
+	memset(rs, 0, sizeof *rs);
+}
+
+/*
+ * Points the built-in rule_set at the tables tools/rulesdb wrote at build
+ * time; returns 0, or -1 (nothing set) when there are none or they were made
+ * by another Hyperscan library. The databases are the bytes
+ * hs_deserialize_database_at() wrote at build time, used in place: no copy,
+ * no page of fresh memory. tools/rulesdb made them only after deserializing
+ * at two addresses gave the same bytes (the database holds no address), and
+ * hs_alloc_scratch() then checks each one as hs_deserialize_database_at()
+ * would (magic, version, CPU platform, checksum): see alloc_proto().
+ */
+static int builtin_image(struct rule_set *rs)
+{
+	const hs_database_t *db[2] = { NULL, NULL };
+	int i;
+
+	if (!sc_builtin_rule_count || strcmp(hs_version(), sc_builtin_hs_version) ||
+	    ((uintptr_t)sc_builtin_db_image & 63))
+		return -1;
+	for (i = 0; i < 2; i++) {
+		size_t size;
+		if (!sc_builtin_db_size[i])
+			continue;
+		db[i] = (const hs_database_t *)(const void *)(sc_builtin_db_image + sc_builtin_db_at[i]);
+		if (hs_database_size(db[i], &size) != HS_SUCCESS || size != sc_builtin_db_size[i])
+			return -1;
+	}
+#ifdef MADV_POPULATE_READ
+	{
+		/* hs_alloc_scratch() is about to read every page of the databases
+		 * (checksum): map them in one call, not in some twenty faults. An
+		 * error (a kernel before 5.14) costs nothing but those faults. */
+		uintptr_t from = (uintptr_t)sc_builtin_db_image & ~(uintptr_t)4095;
+		uintptr_t to = (uintptr_t)sc_builtin_db_image + sc_builtin_db_at[1] + sc_builtin_db_size[1];
+		if (!sc_builtin_db_size[1])
+			to = (uintptr_t)sc_builtin_db_image + sc_builtin_db_size[0];
+		(void)madvise((void *)from, (size_t)(to - from), MADV_POPULATE_READ);
+	}
+#endif
+	rs->rules = sc_builtin_rule_table;
+	rs->nrules = sc_builtin_rule_count;
+	rs->strings = sc_builtin_rule_strings;
+	rs->text = db[0];
+	rs->host = db[1];
+	rs->image = 1;
+	return 0;
+}
+
+/* Allocates cl->proto for every database (hs_alloc_scratch() validates
+ * each one first). Returns SMTPCODES_OK, SMTPCODES_ERR_NOMEM, or
+ * SMTPCODES_ERR_ENGINE for a database the library refuses. */
+static int alloc_proto(struct smtpcodes_classifier *cl)
+{
+	const hs_database_t *dbs[4] = { cl->user.text, cl->user.host, cl->builtin.text, cl->builtin.host };
+	int i;
+	for (i = 0; i < 4; i++) {
+		hs_error_t e;
+		if (!dbs[i])
+			continue;
+		e = hs_alloc_scratch(dbs[i], &cl->proto);
+		if (e != HS_SUCCESS)
+			return e == HS_NOMEM ? SMTPCODES_ERR_NOMEM : SMTPCODES_ERR_ENGINE;
+	}
+	return SMTPCODES_OK;
+}
+
 static int classifier_build(struct smtpcodes_classifier **out, const struct smtpcodes_rules_source *srcs,
-                            size_t nsrc, int use_blob, char *err, size_t errlen)
+                            size_t nsrc, int use_image, char *err, size_t errlen)
 {
 	struct smtpcodes_classifier *cl;
-	struct pattern_list text, host;
-	size_t i;
-	int rc = SMTPCODES_OK;
+	int rc;
 
 	if (!out || (nsrc && !srcs))
 		return SMTPCODES_ERR_ARG;
@@ -456,25 +499,37 @@ static int classifier_build(struct smtpcodes_classifier **out, const struct smtp
 	cl = calloc(1, sizeof *cl);
 	if (!cl)
 		return SMTPCODES_ERR_NOMEM;
-	memset(&text, 0, sizeof text);
-	memset(&host, 0, sizeof host);
-	for (i = 0; i < nsrc && !rc; i++)
-		rc = parse_text(cl, &text, &host, 0, srcs[i].name ? srcs[i].name : "rules", srcs[i].text, srcs[i].len,
-		                err, errlen);
+	rc = build_set(&cl->user, srcs, nsrc, err, errlen);
+	if (rc)
+		goto out;
+	cl->builtin.offset = (unsigned)cl->user.nrules;
+	if (use_image && builtin_image(&cl->builtin) == 0) {
+		rc = alloc_proto(cl);
+		if (rc != SMTPCODES_ERR_ENGINE)
+			goto done;
+		/* refused by this library (say, another CPU): compile after all */
+		hs_free_scratch(cl->proto);
+		cl->proto = NULL;
+		free_set(&cl->builtin);
+		cl->builtin.offset = (unsigned)cl->user.nrules;
+	}
+	{
+		struct smtpcodes_rules_source text = { "data/rules.txt", sc_builtin_rules, sc_builtin_rules_len };
+		unsigned offset = cl->builtin.offset;
+		rc = build_set(&cl->builtin, &text, 1, err, errlen);
+		cl->builtin.offset = offset;
+	}
 	if (!rc)
-		rc = compile(cl, &text, 0, &cl->user.text, err, errlen);
-	if (!rc)
-		rc = compile(cl, &host, 0, &cl->user.host, err, errlen);
-	pl_free(&text);
-	pl_free(&host);
-	if (!rc)
-		rc = add_builtin(cl, use_blob, err, errlen);
+		rc = alloc_proto(cl);
+done:
 	if (!rc && !cl->user.text && !cl->builtin.text)
 		rc = fail(err, errlen, "rules", 0, "no text rules at all");
+out:
 	if (rc) {
 		smtpcodes_classifier_free(cl);
 		return rc;
 	}
+	cl->nrules = cl->user.nrules + cl->builtin.nrules;
 	cl->nwords = (cl->nrules + 63) / 64;
 	*out = cl;
 	return SMTPCODES_OK;
@@ -486,72 +541,49 @@ int smtpcodes_classifier_new(struct smtpcodes_classifier **out, const struct smt
 	return classifier_build(out, srcs, nsrc, 1, err, errlen);
 }
 
-int sc_builtin_db_build(char **blob, size_t *len, char *err, size_t errlen)
+int sc_builtin_compile(struct smtpcodes_classifier **out, struct sc_builtin_export *ex, char *err, size_t errlen)
 {
 	struct smtpcodes_classifier *cl;
-	char *bytes[2] = { NULL, NULL };
-	size_t n[2] = { 0, 0 }, total;
-	hs_database_t *db[2];
-	unsigned char *p;
-	int rc, i;
-
-	rc = classifier_build(&cl, NULL, 0, 0, err, errlen);
+	const char *last;
+	int rc = classifier_build(&cl, NULL, 0, 0, err, errlen);
 	if (rc)
 		return rc;
-	db[0] = cl->builtin.text;
-	db[1] = cl->builtin.host;
-	for (i = 0; i < 2; i++)
-		if (db[i] && hs_serialize_database(db[i], &bytes[i], &n[i]) != HS_SUCCESS) {
-			rc = SMTPCODES_ERR_ENGINE;
-			goto out;
-		}
-	total = 8 + 4 + n[0] + 4 + n[1];
-	p = malloc(total);
-	if (!p) {
-		rc = SMTPCODES_ERR_NOMEM;
-		goto out;
+	ex->rules = cl->builtin.rules;
+	ex->nrules = cl->builtin.nrules;
+	ex->strings = cl->builtin.strings;
+	ex->strings_len = 1;
+	if (ex->nrules) {
+		/* the pool ends with the origin of the last rule */
+		last = ex->strings + ex->rules[ex->nrules - 1].origin;
+		ex->strings_len = (size_t)(last - ex->strings) + strlen(last) + 1;
 	}
-	memcpy(p, BLOB_MAGIC, 4);
-	le32_put(p + 4, (uint32_t)cl->nrules);
-	le32_put(p + 8, (uint32_t)n[0]);
-	if (n[0])
-		memcpy(p + 12, bytes[0], n[0]);
-	le32_put(p + 12 + n[0], (uint32_t)n[1]);
-	if (n[1])
-		memcpy(p + 16 + n[0], bytes[1], n[1]);
-	*blob = (char *)p;
-	*len = total;
-out:
-	free(bytes[0]);
-	free(bytes[1]);
-	smtpcodes_classifier_free(cl);
-	return rc;
+	ex->db[0] = (void *)(uintptr_t)cl->builtin.text;
+	ex->db[1] = (void *)(uintptr_t)cl->builtin.host;
+	*out = cl;
+	return SMTPCODES_OK;
 }
 
 void smtpcodes_classifier_free(struct smtpcodes_classifier *cl)
 {
-	size_t i;
 	if (!cl)
 		return;
-	for (i = 0; i < cl->nrules; i++) {
-		free(cl->rules[i].tag);
-		free(cl->rules[i].origin);
-	}
-	free(cl->rules);
-	hs_free_database(cl->user.text);
-	hs_free_database(cl->user.host);
-	if (cl->builtin.mem)
-		munmap(cl->builtin.mem, cl->builtin.memlen);
-	else {
-		hs_free_database(cl->builtin.text);
-		hs_free_database(cl->builtin.host);
-	}
+	hs_free_scratch(cl->proto);
+	free_set(&cl->user);
+	free_set(&cl->builtin);
 	free(cl);
 }
 
 size_t smtpcodes_classifier_rule_count(const struct smtpcodes_classifier *cl)
 {
 	return cl ? cl->nrules : 0;
+}
+
+/* Bytes of a scratch's match cache: the rule bits of each slot, the slots,
+ * and two bytes per set (victim, used), in that order of alignment. */
+static size_t cache_size(size_t nwords)
+{
+	return (size_t)CACHE_SLOTS * (nwords ? nwords : 1) * sizeof(uint64_t) +
+	       (size_t)CACHE_SLOTS * sizeof(struct cache_slot) + 2 * (size_t)CACHE_SETS;
 }
 
 int smtpcodes_scratch_new(const struct smtpcodes_classifier *cl, struct smtpcodes_scratch **out)
@@ -566,21 +598,19 @@ int smtpcodes_scratch_new(const struct smtpcodes_classifier *cl, struct smtpcode
 	s->nwords = cl->nwords;
 	s->bits = calloc(cl->nwords ? cl->nwords : 1, sizeof *s->bits);
 	s->masked = malloc(MAX_SCAN + 1);
-	s->slots = calloc(CACHE_SLOTS, sizeof *s->slots);
-	s->victim = calloc(CACHE_SETS, 1);
-	s->slot_bits = calloc((size_t)CACHE_SLOTS * (cl->nwords ? cl->nwords : 1), sizeof *s->slot_bits);
-	if (!s->bits || !s->masked || !s->slots || !s->victim || !s->slot_bits) {
+	/* The match cache in one zeroed block of some 160 KB, which malloc takes
+	 * fresh from the kernel: no page is cleared or touched before a reply
+	 * uses it (callocing each array cost some 30 page faults at start). */
+	s->cache = calloc(1, cache_size(cl->nwords));
+	if (s->cache) {
+		s->slot_bits = s->cache;
+		s->slots = (struct cache_slot *)(void *)(s->slot_bits + (size_t)CACHE_SLOTS * (cl->nwords ? cl->nwords : 1));
+		s->victim = (unsigned char *)(s->slots + CACHE_SLOTS);
+		s->used = s->victim + CACHE_SETS;
+	}
+	if (!s->bits || !s->masked || !s->cache || hs_clone_scratch(cl->proto, &s->hs) != HS_SUCCESS) {
 		smtpcodes_scratch_free(s);
 		return SMTPCODES_ERR_NOMEM;
-	}
-	{
-		hs_database_t *dbs[4] = { cl->user.text, cl->user.host, cl->builtin.text, cl->builtin.host };
-		int i;
-		for (i = 0; i < 4; i++)
-			if (dbs[i] && hs_alloc_scratch(dbs[i], &s->hs) != HS_SUCCESS) {
-				smtpcodes_scratch_free(s);
-				return SMTPCODES_ERR_NOMEM;
-			}
 	}
 	*out = s;
 	return SMTPCODES_OK;
@@ -593,14 +623,13 @@ void smtpcodes_scratch_free(struct smtpcodes_scratch *s)
 	hs_free_scratch(s->hs);
 	free(s->bits);
 	free(s->masked);
-	if (s->slots) {
-		size_t i;
-		for (i = 0; i < CACHE_SLOTS; i++)
-			free(s->slots[i].text);
+	if (s->cache) {
+		size_t set, w;
+		for (set = 0; set < CACHE_SETS; set++)
+			for (w = 0; w < s->used[set]; w++)
+				free(s->slots[set * CACHE_WAYS + w].text);
 	}
-	free(s->slots);
-	free(s->victim);
-	free(s->slot_bits);
+	free(s->cache);
 	free(s);
 }
 
@@ -707,15 +736,16 @@ static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_sc
 	if (n && n <= CACHE_TEXT) {
 		h = hash_text(s->masked, n);
 		set = (size_t)(h & (CACHE_SETS - 1));
-		for (w = 0; w < CACHE_WAYS; w++) {
+		for (w = 0; w < s->used[set]; w++) {
 			slot = &s->slots[set * CACHE_WAYS + w];
 			if (slot->len == n && slot->hash == h && !memcmp(slot->text, s->masked, n)) {
 				memcpy(s->bits, s->slot_bits + (size_t)(slot - s->slots) * s->nwords, words);
 				return 0;
 			}
 		}
-		slot = &s->slots[set * CACHE_WAYS + s->victim[set]];
-		s->victim[set] = (unsigned char)((s->victim[set] + 1) % CACHE_WAYS);
+		w = s->victim[set];
+		slot = &s->slots[set * CACHE_WAYS + w];
+		s->victim[set] = (unsigned char)((w + 1) % CACHE_WAYS);
 	}
 	memset(s->bits, 0, words);
 	if (n && (scan(cl->user.text, s->masked, n, 0, s, on_text_match) ||
@@ -726,6 +756,8 @@ static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_sc
 		if (!copy)
 			return 0; /* not cached; the result stands */
 		slot->text = copy;
+		if (s->used[set] <= w)
+			s->used[set] = (unsigned char)(w + 1);
 		memcpy(copy, s->masked, n);
 		slot->hash = h;
 		slot->len = (uint32_t)n;
@@ -860,7 +892,7 @@ static enum smtpcodes_action action_of(enum smtpcodes_reason r, enum smtpcodes_c
 	}
 }
 
-static int code_listed(const struct rule *r, int code)
+static int code_listed(const struct sc_rule *r, int code)
 {
 	int i;
 	if (!r->ncodes)
@@ -876,7 +908,8 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
                        struct smtpcodes_verdict *out)
 {
 	enum smtpcodes_stage stage = ctx ? ctx->stage : SMTPCODES_STAGE_UNKNOWN;
-	const struct rule *reason_rule = NULL;
+	const struct sc_rule *reason_rule = NULL;
+	const struct rule_set *reason_set = NULL;
 	const char *software = NULL;
 	int digit, reason = -1;
 	size_t w, scan_len;
@@ -900,10 +933,11 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		uint64_t b = s->bits[w];
 		while (b) {
 			size_t id = w * 64 + (size_t)__builtin_ctzll(b);
-			const struct rule *r = &cl->rules[id];
+			const struct rule_set *rs = id < cl->builtin.offset ? &cl->user : &cl->builtin;
+			const struct sc_rule *r = &rs->rules[id - rs->offset];
 			b &= b - 1;
 			switch (r->kind) {
-			case K_REASON:
+			case SC_RULE_REASON:
 				if (reason_rule)
 					break;
 				if (r->class_mask && !(r->class_mask >> digit & 1u))
@@ -913,20 +947,21 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 				if (!code_listed(r, reply->code))
 					break;
 				reason_rule = r;
+				reason_set = rs;
 				break;
-			case K_PROVIDER:
+			case SC_RULE_PROVIDER:
 				if (!out->provider)
-					out->provider = r->tag;
+					out->provider = rs->strings + r->tag;
 				break;
-			case K_BLOCKLIST:
+			case SC_RULE_BLOCKLIST:
 				if (!out->blocklist)
-					out->blocklist = r->tag;
+					out->blocklist = rs->strings + r->tag;
 				break;
-			case K_SOFTWARE:
+			case SC_RULE_SOFTWARE:
 				if (!software)
-					software = r->tag;
+					software = rs->strings + r->tag;
 				break;
-			case K_HOST:
+			case SC_RULE_HOST:
 				break;
 			}
 		}
@@ -937,8 +972,10 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		if (scan(cl->user.host, ctx->remote_host, hl, 0, s, on_host_match) ||
 		    scan(cl->builtin.host, ctx->remote_host, hl, cl->builtin.offset, s, on_host_match))
 			return SMTPCODES_ERR_ENGINE;
-		if (s->first_host != (unsigned)-1)
-			out->provider = cl->rules[s->first_host].tag;
+		if (s->first_host != (unsigned)-1) {
+			const struct rule_set *rs = s->first_host < cl->builtin.offset ? &cl->user : &cl->builtin;
+			out->provider = rs->strings + rs->rules[s->first_host - rs->offset].tag;
+		}
 	}
 	if (!out->provider)
 		out->provider = software; /* MTA software: the weakest evidence of who answered */
@@ -952,7 +989,7 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 	} else if (reason_rule) {
 		reason = reason_rule->reason;
 		out->source = SMTPCODES_EVIDENCE_TEXT;
-		out->rule = reason_rule->origin;
+		out->rule = reason_set->strings + reason_rule->origin;
 	} else if (reply->enhanced.klass && (reason = reason_of_enhanced(&reply->enhanced)) >= 0) {
 		out->source = SMTPCODES_EVIDENCE_ENHANCED;
 	} else if (reply->code && (reason = reason_of_code(reply->code, stage)) >= 0) {

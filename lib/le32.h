@@ -1,7 +1,7 @@
 /*
  * le32.h - 32-bit little-endian numbers in byte buffers, for the length and
- * count fields of the databases serialized at build time (lib/classify.c,
- * src/bounce/bounce_needles.c): the same bytes on every host.
+ * count fields of the database serialized at build time for
+ * src/bounce/bounce_needles.c: the same bytes on every host.
  */
 #ifndef SC_LE32_H
 #define SC_LE32_H

@@ -125,10 +125,24 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+/* 1 for the bytes JSON does not take as they are: controls, DEL, '"', '\\'
+ * and every byte from 0x80 up (UTF-8 is checked apart). */
+static const unsigned char json_special[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* Length of the run at s[0..n) that JSON takes as it is: printable ASCII
  * but '"' and '\\'. Sixteen bytes at a time where SSE2 is (every x86-64):
  * a signed compare with 0x20 catches the control bytes and every byte
- * from 0x80 up at once. */
+ * from 0x80 up at once; the rest (most fields are shorter than sixteen
+ * bytes) four at a time through json_special. */
 static size_t json_plain(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
@@ -144,8 +158,11 @@ static size_t json_plain(const unsigned char *s, size_t n)
 			return i + (size_t)__builtin_ctz(mask);
 	}
 #endif
+	for (; i + 4 <= n; i += 4)
+		if (json_special[s[i]] | json_special[s[i + 1]] | json_special[s[i + 2]] | json_special[s[i + 3]])
+			break;
 	for (; i < n; i++)
-		if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
+		if (json_special[s[i]])
 			break;
 	return i;
 }

@@ -2,8 +2,9 @@
  * test_classify.c - the classifier's judgement rules (lib/classify.c):
  * class from the reply code, evidence order text > enhanced > basic code,
  * hard only for a bad recipient with 5xx, actions, user rules taking
- * precedence, rule-file errors naming file and line, and several threads
- * sharing one classifier.
+ * precedence, rule-file errors naming file and line, several threads
+ * sharing one classifier, and the built-in rule table and databases that
+ * tools/rulesdb made at build time giving what the rules text gives.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "smtpcodes/smtpcodes.h"
 
 struct verdict_case {
@@ -206,6 +208,76 @@ static void test_threads_share_classifier(void **state)
 	}
 }
 
+/* Same verdict, same rule, same provider and blocklist (as text)? */
+static int same_verdict(const char *in, const struct smtpcodes_verdict *a, const struct smtpcodes_verdict *b)
+{
+	const char *const sa[3] = { a->rule, a->provider, a->blocklist };
+	const char *const sb[3] = { b->rule, b->provider, b->blocklist };
+	int i;
+	if (a->klass != b->klass || a->reason != b->reason || a->hard != b->hard || a->action != b->action ||
+	    a->source != b->source || a->flags != b->flags) {
+		printf("%s: built-in tables say %s, the rules text %s\n", in, smtpcodes_reason_name(a->reason),
+		       smtpcodes_reason_name(b->reason));
+		return 0;
+	}
+	for (i = 0; i < 3; i++)
+		if ((sa[i] == NULL) != (sb[i] == NULL) || (sa[i] && strcmp(sa[i], sb[i]))) {
+			printf("%s: got %s, want %s\n", in, sa[i] ? sa[i] : "(null)", sb[i] ? sb[i] : "(null)");
+			return 0;
+		}
+	return 1;
+}
+
+static void test_builtin_tables_match_text(void **state)
+{
+	static const char *const hosts[] = { NULL, "mx1.hotmail.com", "gmail-smtp-in.l.google.com", "mx.example.org" };
+	struct smtpcodes_classifier *text;
+	struct smtpcodes_scratch *s;
+	struct sc_builtin_export ex;
+	char err[512], line[4096];
+	size_t i, n = 0;
+	int bad = 0;
+	FILE *f;
+	(void)state;
+	assert_int_equal(sc_builtin_compile(&text, &ex, err, sizeof err), SMTPCODES_OK);
+	assert_int_equal(smtpcodes_scratch_new(text, &s), SMTPCODES_OK);
+	/* the table, rule by rule, when the build made one (not while rulesdb itself is built) */
+	assert_int_equal(sc_builtin_rule_count, ex.nrules);
+	for (i = 0; i < ex.nrules; i++) {
+		const struct sc_rule *a = &sc_builtin_rule_table[i], *b = &ex.rules[i];
+		if (a->kind != b->kind || a->reason != b->reason || a->class_mask != b->class_mask ||
+		    a->stage_mask != b->stage_mask || a->ncodes != b->ncodes ||
+		    memcmp(a->codes, b->codes, sizeof a->codes) ||
+		    strcmp(sc_builtin_rule_strings + a->tag, ex.strings + b->tag) ||
+		    strcmp(sc_builtin_rule_strings + a->origin, ex.strings + b->origin)) {
+			printf("rule %zu (%s) differs from the rules text\n", i, ex.strings + b->origin);
+			bad++;
+		}
+	}
+	/* every reply of tests/data/replies.tsv, at every stage, from some hosts */
+	f = fopen("tests/data/replies.tsv", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f)) {
+		size_t len = strcspn(line, "\t\n");
+		int st;
+		for (st = 0; st < SMTPCODES_STAGE_COUNT; st++)
+			for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+				struct smtpcodes_context ctx = { (enum smtpcodes_stage)st, hosts[i],
+					                         hosts[i] ? strlen(hosts[i]) : 0 };
+				struct smtpcodes_verdict a, b;
+				smtpcodes_classify_text(cl, scratch, line, len, &ctx, NULL, &a);
+				smtpcodes_classify_text(text, s, line, len, &ctx, NULL, &b);
+				bad += !same_verdict(line, &a, &b);
+				n++;
+			}
+	}
+	fclose(f);
+	assert_true(n > 1000);
+	assert_int_equal(bad, 0);
+	smtpcodes_scratch_free(s);
+	smtpcodes_classifier_free(text);
+}
+
 static void test_vocabulary_round_trip(void **state)
 {
 	int i;
@@ -237,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_rule_errors),
 		cmocka_unit_test(test_threads_share_classifier),
 		cmocka_unit_test(test_vocabulary_round_trip),
+		cmocka_unit_test(test_builtin_tables_match_text),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
