@@ -19,7 +19,10 @@
  * output does not depend on the number of threads. With two threads or
  * more, the second one loads the classifier while the main thread walks
  * the folders. Each thread reads its files into one buffer it keeps; big
- * files (a large mbox) are mapped rather than read.
+ * files (a large mbox) are mapped rather than read. A folder's files are
+ * opened by name relative to the folder (kept open for the run), so the
+ * kernel does not walk the folder's whole path again for each file, and
+ * one that fits the buffer is read without asking its size first.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -45,6 +48,8 @@
 
 #define BOUNCES_MAX_FILE (128u * 1024 * 1024) /* read into memory (stdin, pipes) */
 #define BOUNCES_MMAP_MIN (4u * 1024 * 1024)    /* larger regular files are mapped */
+#define BOUNCES_DIRS     64                     /* folders kept open for their files */
+#define BOUNCES_RBUF     (64u * 1024)           /* a thread's read buffer at least */
 
 static void help(FILE *f)
 {
@@ -92,10 +97,20 @@ struct supp {
 	time_t when;
 };
 
+/* One input: its path as given or found, and, for a file listed in a
+ * folder, that folder's descriptor (run->dirs) and where its own name starts
+ * in path; dir is -1 for an argument, standard input, or a file of a folder
+ * beyond the first BOUNCES_DIRS. */
+struct input {
+	char *path;
+	int dir;
+	unsigned name;
+};
+
 /* A batch of consecutive inputs (files, mboxes or standard input), read by
  * one thread into one output buffer. */
 struct batch {
-	size_t first, n;        /* run->paths[first .. first + n) */
+	size_t first, n;        /* run->inputs[first .. first + n) */
 	char *out;              /* their records, written in input order */
 	size_t outlen;
 	struct supp *supp;      /* their hard bounces */
@@ -111,8 +126,10 @@ struct run {
 	int json;
 	int suppressions;       /* --suppressions: hard bounces are kept */
 	const char *campaign;
-	char **paths;
-	size_t npaths, cappaths;
+	struct input *inputs;
+	size_t ninputs, capinputs;
+	int dirs[BOUNCES_DIRS]; /* folders whose files are opened relative to them */
+	int ndirs;
 	struct batch *batches;
 	size_t nbatches;
 	/* the work queue: next batch to take, first batch not yet written */
@@ -425,20 +442,45 @@ enum input_home {
 /* Reads a whole regular file at its size into the thread's buffer, else
  * (standard input, pipes) through sc_read_file(); files of BOUNCES_MMAP_MIN
  * and more (a big mbox) are mapped privately instead, with no size limit:
- * pages are only copied where the line ends are rewritten. */
-static int read_input(struct worker *wk, const char *path, char **data, size_t *len, enum input_home *home,
+ * pages are only copied where the line ends are rewritten. A file its folder
+ * listed as regular is read at once and its size asked only when it fills
+ * the buffer: a read of a regular file that returns less than it asked for
+ * has reached the end. */
+static int read_input(struct worker *wk, const struct input *in, char **data, size_t *len, enum input_home *home,
                       char *err, size_t errlen)
 {
+	const char *path = in->path;
 	struct stat st;
 	int fd;
 	size_t got = 0, size;
 	*home = IN_MALLOC;
-	if (!strcmp(path, "-"))
+	if (in->dir < 0 && !strcmp(path, "-"))
 		return sc_read_file(path, BOUNCES_MAX_FILE, data, len, err, errlen);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = in->dir >= 0 ? openat(in->dir, path + in->name, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return EX_NOINPUT;
+	}
+	if (wk->rcap < BOUNCES_RBUF) {
+		free(wk->rbuf);
+		wk->rcap = BOUNCES_RBUF;
+		wk->rbuf = xmalloc(wk->rcap);
+	}
+	if (in->dir >= 0) {
+		ssize_t r;
+		do
+			r = read(fd, wk->rbuf, wk->rcap - 1);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+			close(fd);
+			return EX_IOERR;
+		}
+		got = (size_t)r;
+		if (got < wk->rcap - 1) {
+			close(fd);
+			goto done;
+		}
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -456,11 +498,10 @@ static int read_input(struct worker *wk, const char *path, char **data, size_t *
 		*home = IN_MAPPING;
 		return 0;
 	}
-	size = (size_t)st.st_size;
+	size = (size_t)st.st_size > got ? (size_t)st.st_size : got;
 	if (size + 1 > wk->rcap) {
-		free(wk->rbuf);
-		wk->rcap = size + 1 > 64 * 1024 ? size + 1 : 64 * 1024;
-		wk->rbuf = xmalloc(wk->rcap);
+		wk->rcap = size + 1;
+		wk->rbuf = xrealloc(wk->rbuf, wk->rcap); /* keeps what was read */
 	}
 	while (got < size) {
 		ssize_t r = read(fd, wk->rbuf + got, size - got);
@@ -477,6 +518,7 @@ static int read_input(struct worker *wk, const char *path, char **data, size_t *
 		got += (size_t)r;
 	}
 	close(fd);
+done:
 	wk->rbuf[got] = '\0';
 	*data = wk->rbuf;
 	*len = got;
@@ -484,13 +526,14 @@ static int read_input(struct worker *wk, const char *path, char **data, size_t *
 	return 0;
 }
 
-static void one_file(struct ctx *c, const char *path)
+static void one_file(struct ctx *c, const struct input *in)
 {
+	const char *path = in->path;
 	char *buf;
 	size_t len, maplen;
 	char err[1024];
 	enum input_home home;
-	int rc = read_input(c->wk, path, &buf, &len, &home, err, sizeof err);
+	int rc = read_input(c->wk, in, &buf, &len, &home, err, sizeof err);
 	if (rc) {
 		sc_warn("bounces: %s", err);
 		c->job->rc = rc;
@@ -511,19 +554,24 @@ static void one_file(struct ctx *c, const char *path)
 		free(buf);
 }
 
-/* Adds path (taken, not copied) to the inputs. */
-static void add_path(struct run *run, char *path)
+/* Adds path (taken, not copied) to the inputs; dir and name as in struct
+ * input. */
+static void add_input(struct run *run, char *path, int dir, size_t name)
 {
-	if (run->npaths == run->cappaths) {
-		run->cappaths = run->cappaths ? run->cappaths * 2 : 256;
-		run->paths = xrealloc(run->paths, run->cappaths * sizeof *run->paths);
+	struct input *in;
+	if (run->ninputs == run->capinputs) {
+		run->capinputs = run->capinputs ? run->capinputs * 2 : 256;
+		run->inputs = xrealloc(run->inputs, run->capinputs * sizeof *run->inputs);
 	}
-	run->paths[run->npaths++] = path;
+	in = &run->inputs[run->ninputs++];
+	in->path = path;
+	in->dir = dir;
+	in->name = (unsigned)name;
 }
 
 static void add_job(struct run *run, const char *path)
 {
-	add_path(run, xstrdup(path));
+	add_input(run, xstrdup(path), -1, 0);
 }
 
 /* A folder entry: its path (the folder's, then its name) and what
@@ -551,7 +599,7 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 	struct dirent *de;
 	struct entry *names = NULL;
 	size_t n = 0, cap = 0, i, pl = strlen(path);
-	int has_cur = 0, slash = pl && path[pl - 1] == '/';
+	int has_cur = 0, slash = pl && path[pl - 1] == '/', fd, dir = -1, files = 0;
 
 	if (type == DT_REG || !strcmp(path, "-")) {
 		add_job(run, path);
@@ -567,7 +615,10 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 			return;
 		}
 	}
-	if (depth > 16 || !(d = opendir(path))) {
+	fd = depth > 16 ? -1 : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
 		sc_warn("bounces: %s: cannot read folder", path);
 		if (!run->rc)
 			run->rc = EX_NOINPUT;
@@ -594,7 +645,11 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		names[n].path = full;
 		/* links and file systems without d_type: stat() decides */
 		names[n++].type = de->d_type == DT_REG || de->d_type == DT_DIR ? de->d_type : DT_UNKNOWN;
+		files += de->d_type == DT_REG;
 	}
+	/* the folder stays open for its files (closedir() closes fd) */
+	if (files && run->ndirs < BOUNCES_DIRS && (dir = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0)
+		run->dirs[run->ndirs++] = dir;
 	closedir(d);
 	if (n)
 		qsort(names, n, sizeof *names, cmp_entry);
@@ -602,7 +657,7 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		if (has_cur && !strcmp(names[i].path + pl + !slash, "tmp")) {
 			free(names[i].path);
 		} else if (names[i].type == DT_REG) {
-			add_path(run, names[i].path);
+			add_input(run, names[i].path, dir, pl + !slash);
 		} else {
 			collect(run, names[i].path, depth + 1, names[i].type);
 			free(names[i].path);
@@ -628,7 +683,7 @@ static void run_batch(struct worker *wk, struct batch *b)
 	c.job = b;
 	sc_out_init(&c.out, mem);
 	for (i = 0; i < b->n; i++)
-		one_file(&c, run->paths[b->first + i]);
+		one_file(&c, &run->inputs[b->first + i]);
 	sc_out_free(&c.out);
 	if (c.out.error && !b->rc)
 		b->rc = EX_IOERR;
@@ -659,7 +714,7 @@ static void write_done(struct run *run)
 		}
 		free(b->supp);
 		for (i = 0; i < b->n; i++)
-			free(run->paths[b->first + i]);
+			free(run->inputs[b->first + i].path);
 		run->written++;
 	}
 }
@@ -900,14 +955,14 @@ int cmd_bounces(int argc, char **argv)
 		      stdout);
 	/* batches: enough of them for every thread to get several, so that
 	 * the last ones end close together */
-	nthreads = (size_t)njobs > run.npaths ? (int)run.npaths : njobs;
-	per = run.npaths / ((size_t)(nthreads ? nthreads : 1) * 8);
+	nthreads = (size_t)njobs > run.ninputs ? (int)run.ninputs : njobs;
+	per = run.ninputs / ((size_t)(nthreads ? nthreads : 1) * 8);
 	per = per < 1 ? 1 : per > BOUNCES_BATCH ? BOUNCES_BATCH : per;
-	run.nbatches = (run.npaths + per - 1) / per;
+	run.nbatches = (run.ninputs + per - 1) / per;
 	run.batches = xcalloc(run.nbatches ? run.nbatches : 1, sizeof *run.batches);
 	for (i = 0; i < run.nbatches; i++) {
 		run.batches[i].first = i * per;
-		run.batches[i].n = run.npaths - i * per < per ? run.npaths - i * per : per;
+		run.batches[i].n = run.ninputs - i * per < per ? run.ninputs - i * per : per;
 	}
 	/* the main thread is worker 0, the loader worker 1; the others start
 	 * their own */
@@ -925,7 +980,7 @@ int cmd_bounces(int argc, char **argv)
 		pthread_join(th[c], NULL);
 	free(wk[0].rbuf);
 	free(run.batches);
-	free(run.paths); /* each path went with its batch */
+	free(run.inputs); /* each path went with its batch */
 	if (fflush(stdout) || run.werr) {
 		sc_warn("bounces: write error on standard output");
 		run.rc = EX_IOERR;
@@ -951,13 +1006,15 @@ early:
 		pthread_mutex_unlock(&run.mu);
 		pthread_join(th[1], NULL);
 	}
-	for (i = 0; i < run.npaths; i++)
-		free(run.paths[i]);
-	free(run.paths);
+	for (i = 0; i < run.ninputs; i++)
+		free(run.inputs[i].path);
+	free(run.inputs);
 out:
 	pthread_cond_destroy(&run.cv);
 	pthread_mutex_destroy(&run.mu);
 	bounce_mime_shutdown();
+	for (c = 0; c < run.ndirs; c++)
+		close(run.dirs[c]);
 	if (run.engine) {
 		/* the loader's engine holds the classifier */
 		smtpcodes_scratch_free(wk[0].eng.scratch);

@@ -1,0 +1,64 @@
+#!/bin/bash
+# bounce_folder.sh - files found in a folder are read by name relative to
+# the folder and without asking their size when they fit the read buffer;
+# this checks that such files give exactly the records they give when named
+# one by one (opened by path, size asked first), at the sizes around the
+# read buffer (64 KiB) and the mapping threshold (4 MiB), and in more
+# folders than are kept open (64), so the fallback to whole paths is used.
+set -eu
+: "${SMTPCODES:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# bounce SIZE RCPT FILE: a Postfix-style bounce of exactly SIZE bytes whose
+# delivery report comes last, after a text part that pads it to SIZE: a file
+# read short loses its record
+bounce() {
+	local size=$1 rcpt=$2 f=$3 tail
+	tail=$(
+		printf -- '\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n'
+		printf 'Final-Recipient: rfc822; %s\nAction: failed\nStatus: 5.1.1\n' "$rcpt"
+		printf 'Diagnostic-Code: smtp; 550 5.1.1 <%s>: Recipient address rejected: User unknown\n\n' "$rcpt"
+		printf -- '--B--\n.'
+	)
+	tail=${tail%.}
+	{
+		printf 'From: MAILER-DAEMON@mx.example.net\nTo: sender@example.com\n'
+		printf 'Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n'
+		printf 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+		printf -- '--B\nContent-Type: text/plain\n\nThis is the mail system at host mx.example.net.\n'
+	} >"$f"
+	# lines of filler up to the size, less the report
+	yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx |
+		head -c $((size - $(stat -c %s "$f") - ${#tail})) >>"$f"
+	printf '%s' "$tail" >>"$f"
+	[ "$(stat -c %s "$f")" = "$size" ]
+}
+
+mkdir -p "$tmp/in/cur" "$tmp/in/new"
+i=0
+for size in 600 65534 65535 65536 65537 200000 4194303 4194304 4194305 5000000; do
+	i=$((i + 1))
+	bounce "$size" "user$i@example.org" "$tmp/in/cur/$(printf '%02d' "$i").eml"
+done
+for j in $(seq 1 70); do
+	mkdir -p "$tmp/in/new/d$(printf '%03d' "$j")"
+	bounce 900 "deep$j@example.org" "$tmp/in/new/d$(printf '%03d' "$j")/m.eml"
+done
+ln -s "$tmp/in/cur/01.eml" "$tmp/in/new/zlink.eml"
+
+"$SMTPCODES" bounces --json --jobs 2 "$tmp/in" >"$tmp/folder.out"
+: >"$tmp/files.out"
+find "$tmp/in" \( -type f -o -type l \) | LC_ALL=C sort | while read -r f; do
+	"$SMTPCODES" bounces --json --jobs 1 "$f" >>"$tmp/files.out"
+done
+# one record per file: 10 sizes, 70 folders, the link
+[ "$(grep -c . "$tmp/folder.out")" = 81 ]
+LC_ALL=C sort "$tmp/folder.out" >"$tmp/a"
+LC_ALL=C sort "$tmp/files.out" >"$tmp/b"
+cmp "$tmp/a" "$tmp/b"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	grep -q "\"recipient\":\"user$i@example.org\".*\"reason\":\"userunknown\"" "$tmp/folder.out"
+done
+grep -q '"recipient":"deep70@example.org"' "$tmp/folder.out"
+echo "81 records, the same as file by file"
