@@ -321,34 +321,44 @@ static void test_read_order(void **state)
 	sc_engine_close(&e);
 }
 
+/* The golden messages the phrase tables are checked on. */
+static const char *const needle_files[] = {
+	"tests/golden/bounces/qmail.in",    "tests/golden/bounces/exim.in",    "tests/golden/bounces/postfix.in",
+	"tests/golden/bounces/sendmail.in", "tests/golden/bounces/gmail.in",   "tests/golden/bounces/exchange2007.in",
+	"tests/golden/bounces/courier.in",  "tests/golden/bounces/domino.in",
+};
+
+/* Reads the file at path into buf (at most cap - 1 bytes); returns its
+ * length, failing the test when it cannot be opened. */
+static size_t read_golden(const char *path, char *buf, size_t cap)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t len;
+	if (!fp) {
+		print_error("%s: cannot open\n", path);
+		fail();
+	}
+	len = fread(buf, 1, cap - 1, fp);
+	fclose(fp);
+	return len;
+}
+
 /* The phrase table (bounce_needles.c, compiled at build time) must answer
  * exactly as a plain search would: for every phrase, where it first occurs
  * in the text of each golden message, or that it does not. */
 static void test_needles_same(void **state)
 {
-	static const char *const files[] = {
-		"tests/golden/bounces/qmail.in",    "tests/golden/bounces/exim.in",    "tests/golden/bounces/postfix.in",
-		"tests/golden/bounces/sendmail.in", "tests/golden/bounces/gmail.in",   "tests/golden/bounces/exchange2007.in",
-		"tests/golden/bounces/courier.in",  "tests/golden/bounces/domino.in",
-	};
 	struct sc_engine e;
 	struct bounce_opts o = { 1, 1 };
 	size_t f, i, checked = 0;
 	(void)state;
 	assert_int_equal(sc_engine_open(&e, NULL, 0), 0);
 	assert_true(bounce_needles_count() > 50);
-	for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+	for (f = 0; f < sizeof needle_files / sizeof needle_files[0]; f++) {
 		struct bounce_msg m;
 		struct bounce_list l;
 		char buf[65536];
-		FILE *fp = fopen(files[f], "rb");
-		size_t len;
-		if (!fp) {
-			print_error("%s: cannot open\n", files[f]);
-			fail();
-		}
-		len = fread(buf, 1, sizeof buf - 1, fp);
-		fclose(fp);
+		size_t len = read_golden(needle_files[f], buf, sizeof buf);
 		assert_int_equal(bounce_read(&e, &o, "t", buf, len, &m, &l), 0);
 		assert_int_equal(m.scanned, 1);
 		for (i = 0; i < bounce_needles_count(); i++) {
@@ -356,7 +366,7 @@ static void test_needles_same(void **state)
 			const char *at = bounce_memcasemem(m.text, m.textlen, n);
 			long want = at ? (long)(at - m.text) : -1, got = bounce_needle_at(&m, n);
 			if (got != want) {
-				print_error("%s: \"%s\": got %ld, want %ld\n", files[f], n, got, want);
+				print_error("%s: \"%s\": got %ld, want %ld\n", needle_files[f], n, got, want);
 				fail();
 			}
 			checked += want >= 0;
@@ -372,29 +382,17 @@ static void test_needles_same(void **state)
  * fields does: for every pair, on every golden message. */
 static void test_hdr_needles_same(void **state)
 {
-	static const char *const files[] = {
-		"tests/golden/bounces/qmail.in",    "tests/golden/bounces/exim.in",    "tests/golden/bounces/postfix.in",
-		"tests/golden/bounces/sendmail.in", "tests/golden/bounces/gmail.in",   "tests/golden/bounces/exchange2007.in",
-		"tests/golden/bounces/courier.in",  "tests/golden/bounces/domino.in",
-	};
 	struct sc_engine e;
 	struct bounce_opts o = { 1, 1 };
 	size_t f, i, held = 0;
 	(void)state;
 	assert_int_equal(sc_engine_open(&e, NULL, 0), 0);
 	assert_true(bounce_hdr_needles_count() > 40);
-	for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+	for (f = 0; f < sizeof needle_files / sizeof needle_files[0]; f++) {
 		struct bounce_msg m, walk;
 		struct bounce_list l;
 		char buf[65536];
-		FILE *fp = fopen(files[f], "rb");
-		size_t len;
-		if (!fp) {
-			print_error("%s: cannot open\n", files[f]);
-			fail();
-		}
-		len = fread(buf, 1, sizeof buf - 1, fp);
-		fclose(fp);
+		size_t len = read_golden(needle_files[f], buf, sizeof buf);
 		assert_int_equal(bounce_read(&e, &o, "t", buf, len, &m, &l), 0);
 		assert_int_equal(m.hscanned, 1);
 		walk = m;
@@ -403,7 +401,7 @@ static void test_hdr_needles_same(void **state)
 			const char *name, *n = bounce_hdr_needle_text(i, &name);
 			int got = bounce_hdr_needle_has(&m, name, n), want = bounce_hdr_has(&walk, name, n);
 			if (got != want) {
-				print_error("%s: %s \"%s\": got %d, want %d\n", files[f], name, n, got, want);
+				print_error("%s: %s \"%s\": got %d, want %d\n", needle_files[f], name, n, got, want);
 				fail();
 			}
 			held += want;
