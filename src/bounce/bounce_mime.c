@@ -379,23 +379,50 @@ char *bounce_latin_to_utf8(const char *s, size_t len, int latin9, size_t *olen)
 	return out;
 }
 
+int bounce_charset_same(const char *cs, const char *s, size_t len)
+{
+	static const char *const jis[] = { "iso-2022-jp", "iso-2022-jp-2" };
+	static const char *const utf7[] = { "utf-7", "unicode-1-1-utf-7" };
+	unsigned char stop = 0x80; /* the byte that leaves ASCII, besides 8-bit ones: none */
+	size_t i = 0;
+	if (!ascii_superset(cs)) {
+		for (i = 0; i < sizeof jis / sizeof jis[0] && g_ascii_strcasecmp(cs, jis[i]); i++)
+			;
+		if (i < sizeof jis / sizeof jis[0]) {
+			stop = 0x1b;
+		} else {
+			for (i = 0; i < sizeof utf7 / sizeof utf7[0] && g_ascii_strcasecmp(cs, utf7[i]); i++)
+				;
+			if (i == sizeof utf7 / sizeof utf7[0])
+				return 0;
+			stop = '+';
+		}
+		i = 0;
+	}
+#ifdef __SSE2__
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (_mm_movemask_epi8(_mm_or_si128(x, _mm_cmpeq_epi8(x, _mm_set1_epi8((char)stop)))))
+			return 0;
+	}
+#endif
+	for (; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80 || (unsigned char)s[i] == stop)
+			return 0;
+	return 1;
+}
+
 /* Converts to UTF-8 from charset cs when it names another one; text that
- * is plain ASCII in an ASCII-compatible charset is already UTF-8. */
+ * is the same in UTF-8 (bounce_charset_same()) stays as it is. */
 static char *to_utf8(const char *cs, char *s, size_t *len)
 {
-	gsize olen = 0, i;
+	gsize olen = 0;
 	gchar *conv;
 	char *out;
 	int latin9;
 	if (!cs || !g_ascii_strcasecmp(cs, "utf-8") || !g_ascii_strcasecmp(cs, "us-ascii") ||
-	    !g_ascii_strcasecmp(cs, "utf8"))
+	    !g_ascii_strcasecmp(cs, "utf8") || bounce_charset_same(cs, s, *len))
 		return s;
-	if (ascii_superset(cs)) {
-		for (i = 0; i < *len && (unsigned char)s[i] < 0x80; i++)
-			;
-		if (i == *len)
-			return s;
-	}
 	/* the Latin-1 family by hand: a table, not iconv's machinery */
 	latin9 = !g_ascii_strcasecmp(cs, "iso-8859-15");
 	if (latin9 || !g_ascii_strcasecmp(cs, "iso-8859-1")) {

@@ -136,6 +136,55 @@ static void test_latin(void **state)
 	}
 }
 
+/* bounce_charset_same() against iconv (through GLib, as the walk converts):
+ * random texts from the bytes that take a 7-bit charset out of ASCII (ESC
+ * sequences, '+' shifts, SO and SI) and some 8-bit ones, in charsets it
+ * knows and some it must not claim; wherever it says "the same", the
+ * conversion must give the text back or fail (then the walk keeps the text
+ * as it is). Each charset it knows must say both answers some time. */
+static void test_charset_same(void **state)
+{
+	static const char alphabet[] = { 'a', 'Z', ' ', '-', '~', '\\', '$', 'B', '(', '+', '\x1b', '\x0e', '\x0f',
+		                         '\n', '\0', '\x80', '\xe9' };
+	static const struct {
+		const char *cs;
+		int known;
+	} sets[] = {
+		{ "iso-2022-jp", 1 }, { "ISO-2022-JP-2", 1 }, { "utf-7", 1 },       { "unicode-1-1-utf-7", 1 },
+		{ "windows-1252", 1 }, { "iso-8859-2", 1 },    { "cp1251", 1 },      { "shift_jis", 0 },
+		{ "iso-2022-kr", 0 },  { "euc-jp", 0 },        { "utf-16", 0 },      { "iso-2022-cn", 0 },
+	};
+	size_t round, len, i, c;
+	unsigned same[sizeof sets / sizeof sets[0]] = { 0 };
+	char text[40];
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		len = rnd(sizeof text + 1);
+		for (i = 0; i < len; i++)
+			text[i] = alphabet[rnd(rnd(3) ? 9 : sizeof alphabet)]; /* mostly plain bytes */
+		for (c = 0; c < sizeof sets / sizeof sets[0]; c++) {
+			gsize olen = 0;
+			gchar *conv;
+			if (!bounce_charset_same(sets[c].cs, text, len))
+				continue;
+			same[c]++;
+			conv = g_convert_with_fallback(text, (gssize)len, "UTF-8", g_mime_charset_iconv_name(sets[c].cs),
+			                               "?", NULL, &olen, NULL);
+			if (conv && (olen != len || memcmp(conv, text, len))) {
+				print_error("%s, round %zu: \"the same\", but %zu bytes become %zu\n", sets[c].cs, round, len,
+				            (size_t)olen);
+				fail();
+			}
+			g_free(conv);
+		}
+	}
+	for (c = 0; c < sizeof sets / sizeof sets[0]; c++)
+		if (sets[c].known ? !same[c] || same[c] == 3000 : same[c] != 0) {
+			print_error("%s: \"the same\" %u times in 3000\n", sets[c].cs, same[c]);
+			fail();
+		}
+}
+
 static void test_base64(void **state)
 {
 	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -597,7 +646,7 @@ static void test_mutations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_latin), cmocka_unit_test(test_base64), cmocka_unit_test(test_qp), cmocka_unit_test(test_dates),        cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_latin), cmocka_unit_test(test_charset_same), cmocka_unit_test(test_base64), cmocka_unit_test(test_qp), cmocka_unit_test(test_dates),        cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_goldens), cmocka_unit_test(test_mutations), cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_header_values),
 	};
