@@ -144,44 +144,65 @@ static uint64_t bytes_eq(uint64_t x, uint64_t c)
 /* The plain-ASCII path of a header value: unfolded (line ends dropped,
  * tabs to spaces), trimmed: trailing line ends and spaces, and the spaces
  * (tabs and line ends included) it starts with. Sixteen bytes at a time,
- * then eight, where they hold no line end (most of a value), byte by byte
- * elsewhere. The value and the name (a copy, up to a NUL in it) share one
- * piece of h's memory. */
+ * the last few through a padded copy, where SSE2 is there; else eight at
+ * a time where they hold no line end, byte by byte elsewhere. The name (a
+ * copy, up to a NUL in it) and then the value share one piece of h's
+ * memory, taken with room for the last sixteen-byte store and cut down to
+ * what the value used after. */
 static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, const char *raw, size_t len)
 {
-	size_t k = 0, o = 0;
+	size_t k = 0, o = 0, room;
 	char *v, *nm;
 	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r' || raw[len - 1] == ' '))
 		len--;
 	while (k < len && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\r' || raw[k] == '\n'))
 		k++;
 	nlen = strnlen(name, nlen);
-	v = bounce_hdrs_mem(h, len - k + 1 + nlen + 1);
-	nm = v + (len - k + 1);
+	room = nlen + 1 + (len - k) + 16;
+	nm = bounce_hdrs_mem(h, room);
 	memcpy(nm, name, nlen);
 	nm[nlen] = '\0';
+	v = nm + nlen + 1;
+#ifdef __SSE2__
+	/* the 16 bytes at k with tabs made spaces, of which those before the
+	 * first line end (or the end of the value) count: o <= k - the start,
+	 * so the store fits the room taken */
+	while (k < len) {
+		__m128i y, eol, tab;
+		unsigned m;
+		if (k + 16 <= len) {
+			y = _mm_loadu_si128((const __m128i *)(const void *)(raw + k));
+			m = 0;
+		} else {
+			/* the last len - k bytes first in y: the sixteen that end the
+			 * value moved down through memory where there are sixteen,
+			 * else copied; what follows them does not count */
+			char tail[32];
+			if (len >= 16) {
+				_mm_storeu_si128((__m128i *)(void *)tail,
+				                 _mm_loadu_si128((const __m128i *)(const void *)(raw + len - 16)));
+				y = _mm_loadu_si128((const __m128i *)(const void *)(tail + 16 - (len - k)));
+			} else {
+				memcpy(tail, raw + k, len - k);
+				y = _mm_loadu_si128((const __m128i *)(const void *)tail);
+			}
+			m = ~0u << (len - k); /* the end stops the count like a line end */
+		}
+		eol = _mm_or_si128(_mm_cmpeq_epi8(y, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(y, _mm_set1_epi8('\r')));
+		tab = _mm_cmpeq_epi8(y, _mm_set1_epi8('\t'));
+		m |= (unsigned)_mm_movemask_epi8(eol);
+		_mm_storeu_si128((__m128i *)(void *)(v + o), _mm_xor_si128(y, _mm_and_si128(tab, _mm_set1_epi8('\t' ^ ' '))));
+		if (!m) {
+			o += 16;
+			k += 16;
+		} else {
+			o += (size_t)__builtin_ctz(m);
+			k += (size_t)__builtin_ctz(m) + 1; /* and the line end goes */
+		}
+	}
+#else
 	while (k < len) {
 		uint64_t x;
-#ifdef __SSE2__
-		/* the 16 bytes at k with tabs made spaces, of which those before
-		 * the first line end count (o <= k - the start: they fit v) */
-		if (k + 16 <= len) {
-			__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(raw + k));
-			__m128i eol = _mm_or_si128(_mm_cmpeq_epi8(y, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(y, _mm_set1_epi8('\r')));
-			__m128i tab = _mm_cmpeq_epi8(y, _mm_set1_epi8('\t'));
-			unsigned m = (unsigned)_mm_movemask_epi8(eol);
-			_mm_storeu_si128((__m128i *)(void *)(v + o),
-			                 _mm_xor_si128(y, _mm_and_si128(tab, _mm_set1_epi8('\t' ^ ' '))));
-			if (!m) {
-				o += 16;
-				k += 16;
-			} else {
-				o += (size_t)__builtin_ctz(m);
-				k += (size_t)__builtin_ctz(m) + 1; /* and the line end goes */
-			}
-			continue;
-		}
-#endif
 		/* eight bytes without a line end or a tab in one copy */
 		if (k + 8 <= len) {
 			memcpy(&x, raw + k, 8);
@@ -197,7 +218,9 @@ static void add_plain(struct bounce_hdrs *h, const char *name, size_t nlen, cons
 			v[o++] = raw[k] == '\t' ? ' ' : raw[k];
 		k++;
 	}
+#endif
 	v[o] = '\0';
+	bounce_hdrs_regrow(h, nm, room, nlen + 1 + o + 1); /* the last taken: cut in place */
 	hdrs_push(h, nm, nlen, v);
 }
 
@@ -356,23 +379,50 @@ char *bounce_latin_to_utf8(const char *s, size_t len, int latin9, size_t *olen)
 	return out;
 }
 
+int bounce_charset_same(const char *cs, const char *s, size_t len)
+{
+	static const char *const jis[] = { "iso-2022-jp", "iso-2022-jp-2" };
+	static const char *const utf7[] = { "utf-7", "unicode-1-1-utf-7" };
+	unsigned char stop = 0x80; /* the byte that leaves ASCII, besides 8-bit ones: none */
+	size_t i = 0;
+	if (!ascii_superset(cs)) {
+		for (i = 0; i < sizeof jis / sizeof jis[0] && g_ascii_strcasecmp(cs, jis[i]); i++)
+			;
+		if (i < sizeof jis / sizeof jis[0]) {
+			stop = 0x1b;
+		} else {
+			for (i = 0; i < sizeof utf7 / sizeof utf7[0] && g_ascii_strcasecmp(cs, utf7[i]); i++)
+				;
+			if (i == sizeof utf7 / sizeof utf7[0])
+				return 0;
+			stop = '+';
+		}
+		i = 0;
+	}
+#ifdef __SSE2__
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (_mm_movemask_epi8(_mm_or_si128(x, _mm_cmpeq_epi8(x, _mm_set1_epi8((char)stop)))))
+			return 0;
+	}
+#endif
+	for (; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80 || (unsigned char)s[i] == stop)
+			return 0;
+	return 1;
+}
+
 /* Converts to UTF-8 from charset cs when it names another one; text that
- * is plain ASCII in an ASCII-compatible charset is already UTF-8. */
+ * is the same in UTF-8 (bounce_charset_same()) stays as it is. */
 static char *to_utf8(const char *cs, char *s, size_t *len)
 {
-	gsize olen = 0, i;
+	gsize olen = 0;
 	gchar *conv;
 	char *out;
 	int latin9;
 	if (!cs || !g_ascii_strcasecmp(cs, "utf-8") || !g_ascii_strcasecmp(cs, "us-ascii") ||
-	    !g_ascii_strcasecmp(cs, "utf8"))
+	    !g_ascii_strcasecmp(cs, "utf8") || bounce_charset_same(cs, s, *len))
 		return s;
-	if (ascii_superset(cs)) {
-		for (i = 0; i < *len && (unsigned char)s[i] < 0x80; i++)
-			;
-		if (i == *len)
-			return s;
-	}
 	/* the Latin-1 family by hand: a table, not iconv's machinery */
 	latin9 = !g_ascii_strcasecmp(cs, "iso-8859-15");
 	if (latin9 || !g_ascii_strcasecmp(cs, "iso-8859-1")) {

@@ -93,5 +93,11 @@ size_t bounce_mime_qp(const char *in, size_t len, char *out);
  * converts it (every byte is a character in both): a new NUL-terminated
  * string of *olen bytes that the caller frees. */
 char *bounce_latin_to_utf8(const char *s, size_t len, int latin9, size_t *olen);
+/* 1 when text s[0..len) in charset cs (not NULL) is the same in UTF-8, so
+ * that converting it is a waste: all of it ASCII in a charset whose bytes
+ * below 0x80 are ASCII (the ISO-8859 and Windows families), or in a 7-bit
+ * one that only an ESC (ISO-2022-JP) or a '+' (UTF-7) takes out of ASCII,
+ * with no ESC or '+' in it; else 0. */
+int bounce_charset_same(const char *cs, const char *s, size_t len);
 
 #endif

@@ -72,30 +72,38 @@ static char *naive_header(const char *raw, size_t len)
 /* Header values (the unfolding and the test for decoding, which work on
  * sixteen and eight bytes at a time) against the byte-at-a-time model:
  * random values of every length up to 90 from the bytes that matter, the
- * value at the end of its buffer so a read past it shows under ASan. */
+ * value at the end of its buffer so a read past it shows under ASan; three
+ * to a list, so a value cut down after its sixteen-byte stores that spoiled
+ * its neighbour's name or value shows too. */
 static void test_header_values(void **state)
 {
 	static const char alphabet[] = { 'a', 'B', ' ', ' ', '\t', '\r', '\n', '=', '?', ':', '\xe9' };
-	size_t round, len, i;
+	static const char *const names[] = { "X-Name", "Subject", "A" };
+	size_t round, len, i, j;
 	(void)state;
 	for (round = 0; round < 20000; round++) {
 		struct bounce_hdrs h;
-		char *raw, *want;
-		len = rnd(91);
-		raw = malloc(len ? len : 1);
-		for (i = 0; i < len; i++)
-			raw[i] = alphabet[rnd(rnd(4) ? 8 : sizeof alphabet)]; /* mostly plain bytes */
+		char *raw[3], *want[3];
 		memset(&h, 0, sizeof h);
-		bounce_mime_add_header(&h, "X-Name", 6, raw, len);
-		want = naive_header(raw, len);
-		assert_int_equal((int)h.n, 1);
-		assert_string_equal(h.v[0].name, "X-Name");
-		if (strcmp(h.v[0].value, want)) {
-			print_error("round %zu, %zu bytes: got \"%s\", want \"%s\"\n", round, len, h.v[0].value, want);
-			fail();
+		for (j = 0; j < 3; j++) {
+			len = rnd(91);
+			raw[j] = malloc(len ? len : 1);
+			for (i = 0; i < len; i++)
+				raw[j][i] = alphabet[rnd(rnd(4) ? 8 : sizeof alphabet)]; /* mostly plain bytes */
+			bounce_mime_add_header(&h, names[j], strlen(names[j]), raw[j], len);
+			want[j] = naive_header(raw[j], len);
 		}
-		free(want);
-		free(raw);
+		assert_int_equal((int)h.n, 3);
+		for (j = 0; j < 3; j++) {
+			assert_string_equal(h.v[j].name, names[j]);
+			if (strcmp(h.v[j].value, want[j])) {
+				print_error("round %zu, value %zu: got \"%s\", want \"%s\"\n", round, j, h.v[j].value,
+				            want[j]);
+				fail();
+			}
+			free(want[j]);
+			free(raw[j]);
+		}
 		bounce_hdrs_free(&h);
 	}
 }
@@ -126,6 +134,56 @@ static void test_latin(void **state)
 			g_free(want);
 		}
 	}
+}
+
+/* bounce_charset_same() against iconv (through GLib, as the walk converts):
+ * random texts from the bytes that take a 7-bit charset out of ASCII (ESC
+ * sequences, '+' shifts, SO and SI) and some 8-bit ones, in charsets it
+ * knows and some it must not claim; wherever it says "the same", the
+ * conversion must give the text back or fail (then the walk keeps the text
+ * as it is). Each charset it knows must say both answers some time. */
+static void test_charset_same(void **state)
+{
+	static const char alphabet[] = { 'a', 'Z', ' ', '-', '~', '\\', '$', 'B', '(', '+', '\x1b', '\x0e', '\x0f',
+		                         '\n', '\0', '\x80', '\xe9' };
+	static const struct {
+		const char *cs;
+		int known;
+	} sets[] = {
+		{ "iso-2022-jp", 1 }, { "ISO-2022-JP-2", 1 }, { "utf-7", 1 },       { "unicode-1-1-utf-7", 1 },
+		{ "windows-1252", 1 }, { "iso-8859-2", 1 },    { "cp1251", 1 },      { "shift_jis", 0 },
+		{ "iso-2022-kr", 0 },  { "euc-jp", 0 },        { "utf-16", 0 },      { "iso-2022-cn", 0 },
+	};
+	size_t round, len, i, c;
+	unsigned same[sizeof sets / sizeof sets[0]] = { 0 };
+	char text[40];
+	(void)state;
+	bounce_mime_ready(); /* GMime's charset names */
+	for (round = 0; round < 3000; round++) {
+		len = rnd(sizeof text + 1);
+		for (i = 0; i < len; i++)
+			text[i] = alphabet[rnd(rnd(3) ? 9 : sizeof alphabet)]; /* mostly plain bytes */
+		for (c = 0; c < sizeof sets / sizeof sets[0]; c++) {
+			gsize olen = 0;
+			gchar *conv;
+			if (!bounce_charset_same(sets[c].cs, text, len))
+				continue;
+			same[c]++;
+			conv = g_convert_with_fallback(text, (gssize)len, "UTF-8", g_mime_charset_iconv_name(sets[c].cs),
+			                               "?", NULL, &olen, NULL);
+			if (conv && (olen != len || memcmp(conv, text, len))) {
+				print_error("%s, round %zu: \"the same\", but %zu bytes become %zu\n", sets[c].cs, round, len,
+				            (size_t)olen);
+				fail();
+			}
+			g_free(conv);
+		}
+	}
+	for (c = 0; c < sizeof sets / sizeof sets[0]; c++)
+		if (sets[c].known ? !same[c] || same[c] == 3000 : same[c] != 0) {
+			print_error("%s: \"the same\" %u times in 3000\n", sets[c].cs, same[c]);
+			fail();
+		}
 }
 
 static void test_base64(void **state)
@@ -589,7 +647,7 @@ static void test_mutations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_latin), cmocka_unit_test(test_base64), cmocka_unit_test(test_qp), cmocka_unit_test(test_dates),        cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_latin), cmocka_unit_test(test_charset_same), cmocka_unit_test(test_base64), cmocka_unit_test(test_qp), cmocka_unit_test(test_dates),        cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_goldens), cmocka_unit_test(test_mutations), cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_header_values),
 	};
