@@ -268,6 +268,8 @@ void bounce_text_span(const struct bounce_msg *m, const char *start_marker, cons
 /* The next line of [*p, e): returns its start, sets *end to its end (its LF,
  * or e) and moves *p past the LF. For `for (p = b; p < e;)` loops. */
 const char *bounce_next_line(const char **p, const char *e, const char **end);
+/* The same, with the line's leading white space skipped. */
+const char *bounce_next_line_trimmed(const char **p, const char *e, const char **end);
 
 /*
  * The generic prose reader most modules share: scans lines in [b, e) for

@@ -8,7 +8,6 @@
  * au reports without any reply of the remote server came from au's own
  * reception filter, which each recipient sets up: reason filtered.
  */
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,10 +30,8 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 
 	bounce_text_span(m, NULL, &b, &e);
 	for (p = b; p < e;) {
-		const char *le, *q = bounce_next_line(&p, e, &le);
+		const char *le, *q = bounce_next_line_trimmed(&p, e, &le);
 		size_t as, al;
-		while (q < le && isspace((unsigned char)*q))
-			q++;
 		if (le - q >= 10 && !strncmp(q, "----------", 10) && l->n > before)
 			break;
 		if (!strncasecmp(q, "Recipient:", 10))

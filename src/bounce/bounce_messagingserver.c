@@ -8,7 +8,6 @@
  *   Remote system: dns;mx.example.org (TCP|...)
  * with an RFC 3464 report beside it.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "bounce/bounce.h"
@@ -26,10 +25,8 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 
 	bounce_text_span(m, NULL, &b, &e);
 	for (p = b; p < e;) {
-		const char *le, *q = bounce_next_line(&p, e, &le);
+		const char *le, *q = bounce_next_line_trimmed(&p, e, &le);
 		size_t as, al;
-		while (q < le && isspace((unsigned char)*q))
-			q++;
 		if (!strncasecmp(q, "Recipient address:", 18) &&
 		    bounce_find_addr(q + 18, (size_t)(le - q - 18), &as, &al)) {
 			if ((cur = bounce_list_add(l)) == NULL)

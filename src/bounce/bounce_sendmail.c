@@ -61,10 +61,8 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	 * first one: the last of the list of failed addresses) */
 	long touched = l->n > before ? (long)l->n - 1 : -1;
 	for (p = b; p < e;) {
-		const char *le, *q = bounce_next_line(&p, e, &le);
+		const char *le, *q = bounce_next_line_trimmed(&p, e, &le);
 		size_t as, al;
-		while (q < le && isspace((unsigned char)*q))
-			q++;
 		if (bounce_memcasemem(q, (size_t)(le - q), "while talking to ")) {
 			orphan[0] = '\0';
 			touched = -1;

@@ -622,6 +622,14 @@ const char *bounce_next_line(const char **p, const char *e, const char **end)
 	return line;
 }
 
+const char *bounce_next_line_trimmed(const char **p, const char *e, const char **end)
+{
+	const char *q = bounce_next_line(p, e, end);
+	while (q < *end && isspace((unsigned char)*q))
+		q++;
+	return q;
+}
+
 void bounce_text_span(const struct bounce_msg *m, const char *start_marker, const char **b, const char **e)
 {
 	const char *t = m->text, *end = m->text + m->textlen, *s;
