@@ -502,7 +502,6 @@ static int classifier_build(struct smtpcodes_classifier **out, const struct smtp
 	rc = build_set(&cl->user, srcs, nsrc, err, errlen);
 	if (rc)
 		goto out;
-	cl->builtin.offset = (unsigned)cl->user.nrules;
 	if (use_image && builtin_image(&cl->builtin) == 0) {
 		rc = alloc_proto(cl);
 		if (rc != SMTPCODES_ERR_ENGINE)
@@ -511,17 +510,15 @@ static int classifier_build(struct smtpcodes_classifier **out, const struct smtp
 		hs_free_scratch(cl->proto);
 		cl->proto = NULL;
 		free_set(&cl->builtin);
-		cl->builtin.offset = (unsigned)cl->user.nrules;
 	}
 	{
 		struct smtpcodes_rules_source text = { "data/rules.txt", sc_builtin_rules, sc_builtin_rules_len };
-		unsigned offset = cl->builtin.offset;
 		rc = build_set(&cl->builtin, &text, 1, err, errlen);
-		cl->builtin.offset = offset;
 	}
 	if (!rc)
 		rc = alloc_proto(cl);
 done:
+	cl->builtin.offset = (unsigned)cl->user.nrules; /* the built-in rules are numbered after the user's */
 	if (!rc && !cl->user.text && !cl->builtin.text)
 		rc = fail(err, errlen, "rules", 0, "no text rules at all");
 out:
@@ -892,6 +889,15 @@ static enum smtpcodes_action action_of(enum smtpcodes_reason r, enum smtpcodes_c
 	}
 }
 
+/* The rule numbered id (user rules first, then the built-in ones) and, in
+ * *set, the group it belongs to. */
+static const struct sc_rule *rule_at(const struct smtpcodes_classifier *cl, size_t id, const struct rule_set **set)
+{
+	const struct rule_set *rs = id < cl->builtin.offset ? &cl->user : &cl->builtin;
+	*set = rs;
+	return &rs->rules[id - rs->offset];
+}
+
 static int code_listed(const struct sc_rule *r, int code)
 {
 	int i;
@@ -933,8 +939,8 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		uint64_t b = s->bits[w];
 		while (b) {
 			size_t id = w * 64 + (size_t)__builtin_ctzll(b);
-			const struct rule_set *rs = id < cl->builtin.offset ? &cl->user : &cl->builtin;
-			const struct sc_rule *r = &rs->rules[id - rs->offset];
+			const struct rule_set *rs;
+			const struct sc_rule *r = rule_at(cl, id, &rs);
 			b &= b - 1;
 			switch (r->kind) {
 			case SC_RULE_REASON:
@@ -973,8 +979,9 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		    scan(cl->builtin.host, ctx->remote_host, hl, cl->builtin.offset, s, on_host_match))
 			return SMTPCODES_ERR_ENGINE;
 		if (s->first_host != (unsigned)-1) {
-			const struct rule_set *rs = s->first_host < cl->builtin.offset ? &cl->user : &cl->builtin;
-			out->provider = rs->strings + rs->rules[s->first_host - rs->offset].tag;
+			const struct rule_set *rs;
+			const struct sc_rule *r = rule_at(cl, s->first_host, &rs);
+			out->provider = rs->strings + r->tag;
 		}
 	}
 	if (!out->provider)
