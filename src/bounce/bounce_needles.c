@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 
 #include <hs.h>
@@ -557,27 +558,15 @@ static int on_hmatch(unsigned id, unsigned long long from, unsigned long long to
 	return 0;
 }
 
-/* c with A-Z folded to a-z, as the C locale folds. */
-static unsigned char fold(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
 /* Which field of the pairs h is, as its first pair, or -1. */
 static int field_of(const struct bounce_hdr *h)
 {
-	size_t i, k;
+	size_t i;
 	if (h->nlen >= 64 || !(hfield_lens >> h->nlen & 1))
 		return -1; /* most fields: no name of that length */
-	for (i = 0; i < nhfields; i++) {
-		const char *n = hneedles[hfields[i]].name;
-		if (h->nlen != hfield_len[i])
-			continue;
-		for (k = 0; k < h->nlen && fold((unsigned char)h->name[k]) == fold((unsigned char)n[k]); k++)
-			;
-		if (k == h->nlen)
+	for (i = 0; i < nhfields; i++)
+		if (h->nlen == hfield_len[i] && !strncasecmp(h->name, hneedles[hfields[i]].name, h->nlen))
 			return hfields[i];
-	}
 	return -1;
 }
 
