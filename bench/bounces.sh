@@ -8,8 +8,9 @@
 # thread (--jobs 1) and our start-up (an empty input); whether the built-in
 # MIME walk and GMime (SMTPCODES_MIME=gmime) give the same records; and, when
 # expected.tsv and score-bounces.py are found, the agreement of our records
-# with it. sisimai is Debian's libsisimai-perl (Sisimai->make); without it
-# only our times are printed.
+# with it, and beside it the agreement of sisimai's own records. sisimai is
+# Debian's libsisimai-perl (Sisimai->make); without it only our times are
+# printed.
 set -eu
 corpus=${1:?usage: bench/bounces.sh CORPUS}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,5 +79,21 @@ else
 	printf 'mime:      the built-in walk and GMime DIFFER (diff the --json output with SMTPCODES_MIME=gmime)\n'
 fi
 if [ -f "$corpus/expected.tsv" ] && [ -f "$score" ]; then
+	printf 'smtpcodes  '
 	python3 "$score" "$corpus/expected.tsv" "$out" | tail -n 1
+	# the peer scored the same way: its records as JSON lines with the
+	# fields the scorer reads; Sisimai 4 has no hardbounce field, only
+	# softbounce (1 soft, 0 hard, -1 not a bounce), which is turned into one
+	if perl -MSisimai -e 1 2>/dev/null; then
+		perl -MSisimai -MJSON::PP -e '
+			my $j = JSON::PP->new->canonical;
+			for my $r (@{ Sisimai->make($ARGV[0], delivered => 1, vacation => 1) || [] }) {
+				my $d = $r->damn;
+				my $hard = exists $d->{hardbounce} ? $d->{hardbounce} : ($d->{softbounce} // 1) == 0;
+				print $j->encode({ origin => $d->{origin}, reason => $d->{reason},
+				                   deliverystatus => $d->{deliverystatus}, hardbounce => $hard ? 1 : 0 }), "\n";
+			}' "$dir" >"$ref" 2>/dev/null || true
+		printf 'sisimai    '
+		python3 "$score" "$corpus/expected.tsv" "$ref" | tail -n 1
+	fi
 fi

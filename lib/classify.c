@@ -604,6 +604,9 @@ int smtpcodes_scratch_new(const struct smtpcodes_classifier *cl, struct smtpcode
 		s->slots = (struct cache_slot *)(void *)(s->slot_bits + (size_t)CACHE_SLOTS * (cl->nwords ? cl->nwords : 1));
 		s->victim = (unsigned char *)(s->slots + CACHE_SLOTS);
 		s->used = s->victim + CACHE_SETS;
+		/* written now, so that the first lookup does not read them
+		 * from the zero page (see match_text()) */
+		memset(s->victim, 0, 2 * (size_t)CACHE_SETS);
 	}
 	if (!s->bits || !s->masked || !s->cache || hs_clone_scratch(cl->proto, &s->hs) != HS_SUCCESS) {
 		smtpcodes_scratch_free(s);
@@ -749,7 +752,11 @@ static int match_text(const struct smtpcodes_classifier *cl, struct smtpcodes_sc
 	          scan(cl->builtin.text, s->masked, n, cl->builtin.offset, s, on_text_match)))
 		return -1;
 	if (slot) {
-		char *copy = realloc(slot->text, n);
+		/* an unused slot is not read: its page is then first touched
+		 * by a write, which costs one page fault, where a read maps
+		 * the shared zero page and the write after it has to copy it
+		 * and flush the other CPUs' TLBs */
+		char *copy = realloc(w < s->used[set] ? slot->text : NULL, n);
 		if (!copy)
 			return 0; /* not cached; the result stands */
 		slot->text = copy;
