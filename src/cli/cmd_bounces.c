@@ -18,7 +18,7 @@
  * next in input order writes it (and the finished ones after it), so the
  * output does not depend on the number of threads. With two threads or
  * more, the second one loads the classifier while the main thread walks
- * the folders. Each thread reads its files into one buffer it keeps; big
+ * the folders and loads the bounce phrase tables. Each thread reads its files into one buffer it keeps; big
  * files (a large mbox) are mapped rather than read. A folder's files are
  * opened by name relative to the folder (kept open for the run), so the
  * kernel does not walk the folder's whole path again for each file, and
@@ -759,8 +759,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* The second thread: loads the classifier (and the bounce phrase table)
- * while the main thread collects the files, then works like the others;
+/* The second thread: loads the classifier while the main thread collects
+ * the files and loads the bounce phrase tables, then works like the others;
  * its engine holds the classifier the main thread frees at the end. */
 static void *loader(void *arg)
 {
@@ -776,7 +776,6 @@ static void *loader(void *arg)
 	pthread_mutex_unlock(&run->mu);
 	if (rc)
 		return NULL;
-	bounce_needles_init();
 	pthread_mutex_lock(&run->mu);
 	while (!run->go)
 		pthread_cond_wait(&run->cv, &run->mu);
@@ -931,6 +930,8 @@ int cmd_bounces(int argc, char **argv)
 	for (c = optind; c < argc; c++)
 		collect(&run, argv[c], 0, DT_UNKNOWN);
 	if (loading) {
+		/* the phrase tables while the classifier is still loading */
+		bounce_needles_init();
 		pthread_mutex_lock(&run.mu);
 		while (!run.engine)
 			pthread_cond_wait(&run.cv, &run.mu);
