@@ -786,6 +786,30 @@ static void *loader(void *arg)
 	return NULL;
 }
 
+/* Cuts the inputs into batches: enough of them for every thread to get
+ * several, and with two threads or more the last files (a full batch per
+ * thread) in batches of a quarter of that size, so that the threads end
+ * close together rather than one waiting for the other's last big batch. */
+static void make_batches(struct run *run, int nthreads)
+{
+	size_t per, small, tail, head, nhead, i;
+	per = run->ninputs / ((size_t)(nthreads ? nthreads : 1) * 8);
+	per = per < 1 ? 1 : per > BOUNCES_BATCH ? BOUNCES_BATCH : per;
+	small = per / 4 ? per / 4 : 1;
+	tail = nthreads > 1 ? (size_t)nthreads * per : 0;
+	tail = tail > run->ninputs ? run->ninputs : tail;
+	head = run->ninputs - tail;
+	nhead = (head + per - 1) / per;
+	run->nbatches = nhead + (tail + small - 1) / small;
+	run->batches = xcalloc(run->nbatches ? run->nbatches : 1, sizeof *run->batches);
+	for (i = 0; i < run->nbatches; i++) {
+		size_t first = i < nhead ? i * per : head + (i - nhead) * small;
+		size_t end = i < nhead ? head : run->ninputs, n = i < nhead ? per : small;
+		run->batches[i].first = first;
+		run->batches[i].n = end - first < n ? end - first : n;
+	}
+}
+
 static int cmp_supp(const void *a, const void *b)
 {
 	const struct supp *x = a, *y = b;
@@ -877,7 +901,7 @@ int cmd_bounces(int argc, char **argv)
 	struct run run;
 	struct worker *wk;
 	char **rules = xcalloc((size_t)argc, sizeof *rules);
-	size_t nrules = 0, i, per;
+	size_t nrules = 0, i;
 	const char *supfile = NULL;
 	int header = 0, c, rc, njobs = default_jobs(), nthreads, started, loading;
 	pthread_t *th;
@@ -954,17 +978,8 @@ int cmd_bounces(int argc, char **argv)
 		fputs("origin\trecipient\taddresser\ttimestamp\treason\tdeliverystatus\treplycode\tclass\t"
 		      "hardbounce\tadvice\tprovider\tblocklist\tsmtpcommand\trhost\tdiagnosticcode\n",
 		      stdout);
-	/* batches: enough of them for every thread to get several, so that
-	 * the last ones end close together */
 	nthreads = (size_t)njobs > run.ninputs ? (int)run.ninputs : njobs;
-	per = run.ninputs / ((size_t)(nthreads ? nthreads : 1) * 8);
-	per = per < 1 ? 1 : per > BOUNCES_BATCH ? BOUNCES_BATCH : per;
-	run.nbatches = (run.ninputs + per - 1) / per;
-	run.batches = xcalloc(run.nbatches ? run.nbatches : 1, sizeof *run.batches);
-	for (i = 0; i < run.nbatches; i++) {
-		run.batches[i].first = i * per;
-		run.batches[i].n = run.ninputs - i * per < per ? run.ninputs - i * per : per;
-	}
+	make_batches(&run, nthreads);
 	/* the main thread is worker 0, the loader worker 1; the others start
 	 * their own */
 	for (started = loading ? 2 : 1; started < nthreads; started++)
