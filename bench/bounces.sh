@@ -3,8 +3,9 @@
 #
 # CORPUS is a folder laid out like ../shared/corpus/sisimai: maildir/bsd/ with
 # one bounce per file and, optionally, expected.tsv beside it. Both tools read
-# the same folder in the same run, RUNS times each (default 5); the best wall
-# time counts. Prints the two times and their ratio; our CPU time with one
+# the same folder in the same run, RUNS times each (default 5), timed by
+# hyperfine when it is installed. Prints the best and the mean wall time of
+# each and their ratios; our CPU time with one
 # thread (--jobs 1) and our start-up (an empty input); whether the built-in
 # MIME walk and GMime (SMTPCODES_MIME=gmime) give the same records; and, when
 # expected.tsv and score-bounces.py are found, the agreement of our records
@@ -23,7 +24,25 @@ out=$(mktemp)
 ref=$(mktemp)
 trap 'rm -f "$out" "$ref"' EXIT INT TERM
 
-best() { # best() CMD...: the lowest wall time of $runs runs, in seconds
+# quote() ARG: ARG in single quotes, for hyperfine's command line
+quote() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+best() { # best() CMD...: the lowest wall time of $runs runs, in seconds;
+	# measured by hyperfine when it is installed (no shell in between,
+	# so the fork of a shell is not counted), else with date around each
+	# run; with hyperfine, $mean is set to the mean
+	mean=
+	if command -v hyperfine >/dev/null 2>&1; then
+		c=
+		for a in "$@"; do c="$c $(quote "$a")"; done
+		if hyperfine -N -i -w 1 -r "$runs" --export-json "$ref" -- "$c" >/dev/null 2>&1; then
+			mean=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$ref")
+			python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["min"])' "$ref"
+			return
+		fi
+	fi
 	b=
 	i=0
 	while [ "$i" -lt "$runs" ]; do
@@ -56,18 +75,26 @@ cpu() { # cpu() CMD...: the lowest CPU time of $runs runs, in seconds: perf's
 }
 
 n=$(find "$dir" -type f | wc -l)
-ours=$(best "$prog" bounces --json --delivered --vacation "$dir")
+best "$prog" bounces --json --delivered --vacation "$dir" >"$out"
+ours=$(cat "$out")
+ours_mean=$mean
 printf 'files:     %d in %s\n' "$n" "$dir"
-printf 'smtpcodes: %.3f s (%.0f messages/s)\n' "$ours" "$(echo "$n / $ours" | bc -l)"
+printf 'smtpcodes: %.4f s best (%.0f messages/s)%s\n' "$ours" "$(echo "$n / $ours" | bc -l)" \
+	"${ours_mean:+, $(printf '%.4f' "$ours_mean") s mean}"
 if command -v perf >/dev/null 2>&1 || [ -x /usr/bin/time ]; then
 	printf '           %.3f s CPU with --jobs 1\n' "$(cpu "$prog" bounces --jobs 1 --json --delivered --vacation "$dir")"
 fi
-printf '           %.3f s start-up (bounces --json /dev/null)\n' "$(best "$prog" bounces --json /dev/null)"
+printf '           %.4f s start-up (bounces --json /dev/null)\n' "$(best "$prog" bounces --json /dev/null)"
 if perl -MSisimai -e 1 2>/dev/null; then
-	theirs=$(best perl -MSisimai -e 'Sisimai->make($ARGV[0], delivered => 1, vacation => 1)' "$dir")
-	printf 'sisimai:   %.3f s (%.0f messages/s), Sisimai %s\n' "$theirs" "$(echo "$n / $theirs" | bc -l)" \
-		"$(perl -MSisimai -e 'print $Sisimai::VERSION')"
-	printf 'ratio:     %.1fx faster\n' "$(echo "$theirs / $ours" | bc -l)"
+	best perl -MSisimai -e 'Sisimai->make($ARGV[0], delivered => 1, vacation => 1)' "$dir" >"$out"
+	theirs=$(cat "$out")
+	printf 'sisimai:   %.4f s best (%.0f messages/s)%s, Sisimai %s\n' "$theirs" "$(echo "$n / $theirs" | bc -l)" \
+		"${mean:+, $(printf '%.4f' "$mean") s mean}" "$(perl -MSisimai -e 'print $Sisimai::VERSION')"
+	printf 'ratio:     %.1fx faster (best against best)' "$(echo "$theirs / $ours" | bc -l)"
+	if [ -n "$mean" ] && [ -n "$ours_mean" ]; then
+		printf ', %.1fx (mean against mean)' "$(echo "$mean / $ours_mean" | bc -l)"
+	fi
+	echo
 else
 	echo "sisimai:   not installed (apt-get install libsisimai-perl)"
 fi
