@@ -5,13 +5,12 @@
 # one bounce per file and, optionally, expected.tsv beside it. Both tools read
 # the same folder in the same run, RUNS times each (default 5), timed by
 # hyperfine when it is installed. Prints the best and the mean wall time of
-# each and their ratios; our CPU time with one
-# thread (--jobs 1) and our start-up (an empty input); whether the built-in
-# MIME walk and GMime (SMTPCODES_MIME=gmime) give the same records; and, when
-# expected.tsv and score-bounces.py are found, the agreement of our records
-# with it, and beside it the agreement of sisimai's own records. sisimai is
-# Debian's libsisimai-perl (Sisimai->make); without it only our times are
-# printed.
+# each and their ratios; our CPU time with one thread (--jobs 1) and our
+# start-up (an empty input); whether the built-in MIME walk and GMime
+# (SMTPCODES_MIME=gmime) give the same records; and, when expected.tsv and
+# score-bounces.py are found, the agreement of our records with it, and
+# beside it the agreement of sisimai's own records. sisimai is Debian's
+# libsisimai-perl (Sisimai->make); without it only our times are printed.
 set -eu
 corpus=${1:?usage: bench/bounces.sh CORPUS}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,31 +28,31 @@ quote() {
 	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
 }
 
-best() { # best() CMD...: the lowest wall time of $runs runs, in seconds;
-	# measured by hyperfine when it is installed (no shell in between,
-	# so the fork of a shell is not counted), else with date around each
-	# run; with hyperfine, $mean is set to the mean
+best() { # best() CMD...: sets $best and $mean, the lowest and the mean wall
+	# time of $runs runs in seconds; measured by hyperfine when it is
+	# installed (no shell in between, so the fork of a shell is not
+	# counted), else with date around each run ($mean then stays empty)
+	best=
 	mean=
 	if command -v hyperfine >/dev/null 2>&1; then
 		c=
 		for a in "$@"; do c="$c $(quote "$a")"; done
 		if hyperfine -N -i -w 1 -r "$runs" --export-json "$ref" -- "$c" >/dev/null 2>&1; then
-			mean=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$ref")
-			python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["min"])' "$ref"
+			read -r best mean <<EOF_TIMES
+$(python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]; print(r["min"], r["mean"])' "$ref")
+EOF_TIMES
 			return
 		fi
 	fi
-	b=
 	i=0
 	while [ "$i" -lt "$runs" ]; do
 		s=$(date +%s.%N)
 		"$@" >/dev/null 2>&1 || true
 		e=$(date +%s.%N)
 		t=$(echo "$e - $s" | bc -l)
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
 		i=$((i + 1))
 	done
-	echo "$b"
 }
 
 cpu() { # cpu() CMD...: the lowest CPU time of $runs runs, in seconds: perf's
@@ -75,8 +74,8 @@ cpu() { # cpu() CMD...: the lowest CPU time of $runs runs, in seconds: perf's
 }
 
 n=$(find "$dir" -type f | wc -l)
-best "$prog" bounces --json --delivered --vacation "$dir" >"$out"
-ours=$(cat "$out")
+best "$prog" bounces --json --delivered --vacation "$dir"
+ours=$best
 ours_mean=$mean
 printf 'files:     %d in %s\n' "$n" "$dir"
 printf 'smtpcodes: %.4f s best (%.0f messages/s)%s\n' "$ours" "$(echo "$n / $ours" | bc -l)" \
@@ -84,10 +83,11 @@ printf 'smtpcodes: %.4f s best (%.0f messages/s)%s\n' "$ours" "$(echo "$n / $our
 if command -v perf >/dev/null 2>&1 || [ -x /usr/bin/time ]; then
 	printf '           %.3f s CPU with --jobs 1\n' "$(cpu "$prog" bounces --jobs 1 --json --delivered --vacation "$dir")"
 fi
-printf '           %.4f s start-up (bounces --json /dev/null)\n' "$(best "$prog" bounces --json /dev/null)"
+best "$prog" bounces --json /dev/null
+printf '           %.4f s start-up (bounces --json /dev/null)\n' "$best"
 if perl -MSisimai -e 1 2>/dev/null; then
-	best perl -MSisimai -e 'Sisimai->make($ARGV[0], delivered => 1, vacation => 1)' "$dir" >"$out"
-	theirs=$(cat "$out")
+	best perl -MSisimai -e 'Sisimai->make($ARGV[0], delivered => 1, vacation => 1)' "$dir"
+	theirs=$best
 	printf 'sisimai:   %.4f s best (%.0f messages/s)%s, Sisimai %s\n' "$theirs" "$(echo "$n / $theirs" | bc -l)" \
 		"${mean:+, $(printf '%.4f' "$mean") s mean}" "$(perl -MSisimai -e 'print $Sisimai::VERSION')"
 	printf 'ratio:     %.1fx faster (best against best)' "$(echo "$theirs / $ours" | bc -l)"

@@ -18,8 +18,9 @@
  * next in input order writes it (and the finished ones after it), so the
  * output does not depend on the number of threads. With two threads or
  * more, the second one loads the classifier while the main thread walks
- * the folders and loads the bounce phrase tables. Each thread reads its files into one buffer it keeps; big
- * files (a large mbox) are mapped rather than read. A folder's files are
+ * the folders and loads the bounce phrase tables. Each thread reads its
+ * files into one buffer it keeps; big files (a large mbox) are mapped
+ * rather than read. A folder's files are
  * opened by name relative to the folder (kept open for the run), so the
  * kernel does not walk the folder's whole path again for each file, and
  * one that fits the buffer is read without asking its size first.
@@ -606,12 +607,11 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		return;
 	}
 	if (type != DT_DIR) {
-		if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		int missing = stat(path, &st) != 0;
+		/* a file, or a named input that is not there: its worker
+		 * reports it */
+		if ((!missing && !S_ISDIR(st.st_mode)) || (missing && depth == 0)) {
 			add_job(run, path);
-			return;
-		}
-		if (depth == 0 && stat(path, &st)) {
-			add_job(run, path); /* its worker reports it */
 			return;
 		}
 	}
@@ -790,24 +790,28 @@ static void *loader(void *arg)
  * several, and with two threads or more the last files (a full batch per
  * thread) in batches of a quarter of that size, so that the threads end
  * close together rather than one waiting for the other's last big batch. */
+static void cut_batches(struct run *run, size_t from, size_t to, size_t size)
+{
+	for (; from < to; from += size) {
+		struct batch *b = &run->batches[run->nbatches++];
+		b->first = from;
+		b->n = to - from < size ? to - from : size;
+	}
+}
+
 static void make_batches(struct run *run, int nthreads)
 {
-	size_t per, small, tail, head, nhead, i;
+	size_t per, small, tail, head;
 	per = run->ninputs / ((size_t)(nthreads ? nthreads : 1) * 8);
 	per = per < 1 ? 1 : per > BOUNCES_BATCH ? BOUNCES_BATCH : per;
 	small = per / 4 ? per / 4 : 1;
 	tail = nthreads > 1 ? (size_t)nthreads * per : 0;
 	tail = tail > run->ninputs ? run->ninputs : tail;
 	head = run->ninputs - tail;
-	nhead = (head + per - 1) / per;
-	run->nbatches = nhead + (tail + small - 1) / small;
-	run->batches = xcalloc(run->nbatches ? run->nbatches : 1, sizeof *run->batches);
-	for (i = 0; i < run->nbatches; i++) {
-		size_t first = i < nhead ? i * per : head + (i - nhead) * small;
-		size_t end = i < nhead ? head : run->ninputs, n = i < nhead ? per : small;
-		run->batches[i].first = first;
-		run->batches[i].n = end - first < n ? end - first : n;
-	}
+	run->batches = xcalloc((head + per - 1) / per + (tail + small - 1) / small + 1, sizeof *run->batches);
+	run->nbatches = 0;
+	cut_batches(run, 0, head, per);
+	cut_batches(run, head, run->ninputs, small);
 }
 
 static int cmp_supp(const void *a, const void *b)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bounce_jobs.sh - `bounces` gives the same records in the same order with
-# any number of threads: folders of 1 to 300 files (every remainder of the
-# batch sizes in cmd_bounces.c's make_batches()) are read with --jobs 1 and
+# any number of threads: folders of 1 to 300 files (sizes on and around the
+# batch boundaries of cmd_bounces.c's make_batches()) are read with --jobs 1 and
 # with 2, 3 and 8 threads, and the outputs must be equal byte for byte,
 # with exactly one record per file.
 set -eu
