@@ -51,6 +51,7 @@
 #define BOUNCES_MMAP_MIN (4u * 1024 * 1024)    /* larger regular files are mapped */
 #define BOUNCES_DIRS     64                     /* folders kept open for their files */
 #define BOUNCES_RBUF     (64u * 1024)           /* a thread's read buffer at least */
+#define BOUNCES_PIECE    (4u * 1024 * 1024)     /* a big mbox is read in pieces of about this size */
 
 static void help(FILE *f)
 {
@@ -101,11 +102,13 @@ struct supp {
 /* One input: its path as given or found, and, for a file listed in a
  * folder, that folder's descriptor (run->dirs) and where its own name starts
  * in path; dir is -1 for an argument, standard input, or a file of a folder
- * beyond the first BOUNCES_DIRS. */
+ * beyond the first BOUNCES_DIRS. A piece of a big mbox (see split_mbox())
+ * has its len bytes from off; len is 0 for a whole file. */
 struct input {
 	char *path;
 	int dir;
 	unsigned name;
+	unsigned long long off, len;
 };
 
 /* A batch of consecutive inputs (files, mboxes or standard input), read by
@@ -151,6 +154,7 @@ struct run {
 	int engine;             /* 0 loading, 1 loaded, -1 failed (engine_rc) */
 	int engine_rc;
 	int go;                 /* the batches are made */
+	size_t piece;           /* a big mbox is cut into pieces of this size */
 };
 
 /* One thread: its classifier scratch and the buffer it reads files into. */
@@ -398,6 +402,15 @@ static int from_line(const char *p, const char *e)
 	       isdigit((unsigned char)le[-3]) && isdigit((unsigned char)le[-4]);
 }
 
+/* Does the line end at f close the message whose text began at start (up
+ * to e), because a new one starts after it: a "From " line after a blank
+ * line of the message, or a whole separator with its date? */
+static int mbox_break(const char *f, const char *start, const char *e)
+{
+	return f + 6 <= e && !memcmp(f + 1, "From ", 5) && f > start &&
+	       (f[-1] == '\n' || (f[-1] == '\r' && f - 1 > start && f[-2] == '\n') || from_line(f + 1, e));
+}
+
 /* An mbox: messages start at lines "From " after a blank line (or at the
  * very start), or at any line that is a whole separator with its date
  * (messages glued together without the blank line); the "From " line
@@ -410,12 +423,8 @@ static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
 	while (p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		const char *start = nl ? nl + 1 : e, *f = start;
-		while ((f = memchr(f, '\n', (size_t)(e - f))) != NULL) {
-			if (f + 6 <= e && !memcmp(f + 1, "From ", 5) && f > start &&
-			    (f[-1] == '\n' || (f[-1] == '\r' && f - 1 > start && f[-2] == '\n') || from_line(f + 1, e)))
-				break;
+		while ((f = memchr(f, '\n', (size_t)(e - f))) != NULL && !mbox_break(f, start, e))
 			f++;
-		}
 		f = f ? f + 1 : e;
 		if (f > start) {
 			size_t n = (size_t)(f - start);
@@ -440,6 +449,48 @@ enum input_home {
 	IN_MAPPING,    /* a private mapping: munmap() */
 };
 
+/* Grows the thread's read buffer to hold n bytes and a NUL at least. */
+static void rbuf_fit(struct worker *wk, size_t n)
+{
+	if (n + 1 > wk->rcap || wk->rcap < BOUNCES_RBUF) {
+		wk->rcap = n + 1 > BOUNCES_RBUF ? n + 1 : BOUNCES_RBUF;
+		wk->rbuf = xrealloc(wk->rbuf, wk->rcap); /* keeps what was read */
+	}
+}
+
+/* Reads a piece of a big mbox (in->len bytes from in->off) into the
+ * thread's buffer. When the file has become shorter since it was cut, what
+ * was read is given all the same (*len), with the error. */
+static int read_piece(struct worker *wk, const struct input *in, char **data, size_t *len, char *err, size_t errlen)
+{
+	size_t want = (size_t)in->len, got = 0;
+	int fd = open(in->path, O_RDONLY | O_CLOEXEC), rc = 0;
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", in->path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	rbuf_fit(wk, want);
+	while (got < want) {
+		ssize_t r = pread(fd, wk->rbuf + got, want - got, (off_t)(in->off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(err, errlen, "%s: %s at byte %llu, which it held when the run began", in->path,
+			         r ? strerror(errno) : "ends", in->off + got);
+			rc = EX_IOERR;
+			break;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	/* a cut piece ends before a "From " line; a short one may end inside a
+	 * message, which then goes as far as it was read */
+	wk->rbuf[got] = '\0';
+	*data = wk->rbuf;
+	*len = got;
+	return rc;
+}
+
 /* Reads a whole regular file at its size into the thread's buffer, else
  * (standard input, pipes) through sc_read_file(); files of BOUNCES_MMAP_MIN
  * and more (a big mbox) are mapped privately instead, with no size limit:
@@ -455,18 +506,19 @@ static int read_input(struct worker *wk, const struct input *in, char **data, si
 	int fd;
 	size_t got = 0, size;
 	*home = IN_MALLOC;
+	*len = 0;
 	if (in->dir < 0 && !strcmp(path, "-"))
 		return sc_read_file(path, BOUNCES_MAX_FILE, data, len, err, errlen);
+	if (in->len) {
+		*home = IN_THREAD_BUF;
+		return read_piece(wk, in, data, len, err, errlen);
+	}
 	fd = in->dir >= 0 ? openat(in->dir, path + in->name, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	if (wk->rcap < BOUNCES_RBUF) {
-		free(wk->rbuf);
-		wk->rcap = BOUNCES_RBUF;
-		wk->rbuf = xmalloc(wk->rcap);
-	}
+	rbuf_fit(wk, 0);
 	if (in->dir >= 0) {
 		ssize_t r;
 		do
@@ -500,10 +552,7 @@ static int read_input(struct worker *wk, const struct input *in, char **data, si
 		return 0;
 	}
 	size = (size_t)st.st_size > got ? (size_t)st.st_size : got;
-	if (size + 1 > wk->rcap) {
-		wk->rcap = size + 1;
-		wk->rbuf = xrealloc(wk->rbuf, wk->rcap); /* keeps what was read */
-	}
+	rbuf_fit(wk, size);
 	while (got < size) {
 		ssize_t r = read(fd, wk->rbuf + got, size - got);
 		if (r < 0 && errno == EINTR)
@@ -538,7 +587,8 @@ static void one_file(struct ctx *c, const struct input *in)
 	if (rc) {
 		sc_warn("bounces: %s", err);
 		c->job->rc = rc;
-		return;
+		if (!len) /* else the part of a piece that was read */
+			return;
 	}
 	maplen = len;
 	if (len >= 5 && !memcmp(buf, "From ", 5)) {
@@ -568,11 +618,75 @@ static void add_input(struct run *run, char *path, int dir, size_t name)
 	in->path = path;
 	in->dir = dir;
 	in->name = (unsigned)name;
+	in->off = in->len = 0;
 }
 
 static void add_job(struct run *run, const char *path)
 {
 	add_input(run, xstrdup(path), -1, 0);
+}
+
+/* Does the line that starts at b (up to e) start with "From "? */
+static int from_at(const char *b, const char *e)
+{
+	return e - b >= 5 && !memcmp(b, "From ", 5);
+}
+
+/* Where the first "From " line at or after p in the mbox m..e starts, that
+ * mbox() reading the whole file would also take as a message start; e when
+ * there is none. A candidate is taken only when neither of the two lines
+ * before it starts with "From ": then the message before it began at the
+ * earlier of them or before, so it is not empty and its blank line is its
+ * own, and mbox_break() gives the same answer with m as the start as with
+ * the message's. (A line "From " in a message body can make a cut come one
+ * message later; never at a place mbox() would not cut.) */
+static const char *next_cut(const char *p, const char *m, const char *e)
+{
+	const char *f = p - 1;
+	while ((f = memmem(f, (size_t)(e - f), "\nFrom ", 6)) != NULL) {
+		const char *y = memrchr(m, '\n', (size_t)(f - m)), *x;
+		if (y && !from_at(y + 1, e)) {
+			x = memrchr(m, '\n', (size_t)(y - m));
+			if (x && !from_at(x + 1, e) && mbox_break(f, m, e))
+				return f + 1;
+		}
+		f++;
+	}
+	return e;
+}
+
+/*
+ * A big mbox named as an argument becomes pieces of about run->piece bytes
+ * (BOUNCES_PIECE; the tests set SMTPCODES_BOUNCES_PIECE), cut at message
+ * starts, each an input of its own: the threads read them side by side, and
+ * a thread holds one piece at a time, so memory stays bounded however big
+ * the file. The records are the same as from the whole file (see
+ * next_cut()). Anything else, or a file that cannot be mapped here, is one
+ * input as before.
+ */
+static void split_mbox(struct run *run, const char *path, unsigned long long size)
+{
+	const char *m, *e, *from;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *map = fd < 0 || size > SIZE_MAX ? MAP_FAILED : mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (map == MAP_FAILED || !from_at(map, (const char *)map + size)) {
+		if (map != MAP_FAILED)
+			munmap(map, (size_t)size);
+		add_job(run, path);
+		return;
+	}
+	m = map;
+	e = m + size;
+	for (from = m; from < e;) {
+		const char *to = (size_t)(e - from) > 2 * run->piece ? next_cut(from + run->piece, m, e) : e;
+		add_job(run, path);
+		run->inputs[run->ninputs - 1].off = (unsigned long long)(from - m);
+		run->inputs[run->ninputs - 1].len = (unsigned long long)(to - from);
+		from = to;
+	}
+	munmap(map, (size_t)size);
 }
 
 /* A folder entry: its path (the folder's, then its name) and what
@@ -610,6 +724,10 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		int missing = stat(path, &st) != 0;
 		/* a file, or a named input that is not there: its worker
 		 * reports it */
+		if (!missing && S_ISREG(st.st_mode) && (unsigned long long)st.st_size > 2 * run->piece) {
+			split_mbox(run, path, (unsigned long long)st.st_size);
+			return;
+		}
 		if ((!missing && !S_ISDIR(st.st_mode)) || (missing && depth == 0)) {
 			add_job(run, path);
 			return;
@@ -789,13 +907,19 @@ static void *loader(void *arg)
 /* Cuts the inputs into batches: enough of them for every thread to get
  * several, and with two threads or more the last files (a full batch per
  * thread) in batches of a quarter of that size, so that the threads end
- * close together rather than one waiting for the other's last big batch. */
+ * close together rather than one waiting for the other's last big batch.
+ * A piece of a big mbox is a batch of its own. */
 static void cut_batches(struct run *run, size_t from, size_t to, size_t size)
 {
-	for (; from < to; from += size) {
+	while (from < to) {
 		struct batch *b = &run->batches[run->nbatches++];
 		b->first = from;
-		b->n = to - from < size ? to - from : size;
+		b->n = 1;
+		if (!run->inputs[from++].len)
+			while (b->n < size && from < to && !run->inputs[from].len) {
+				b->n++;
+				from++;
+			}
 	}
 }
 
@@ -808,7 +932,7 @@ static void make_batches(struct run *run, int nthreads)
 	tail = nthreads > 1 ? (size_t)nthreads * per : 0;
 	tail = tail > run->ninputs ? run->ninputs : tail;
 	head = run->ninputs - tail;
-	run->batches = xcalloc((head + per - 1) / per + (tail + small - 1) / small + 1, sizeof *run->batches);
+	run->batches = xcalloc(run->ninputs + 1, sizeof *run->batches);
 	run->nbatches = 0;
 	cut_batches(run, 0, head, per);
 	cut_batches(run, head, run->ninputs, small);
@@ -911,6 +1035,9 @@ int cmd_bounces(int argc, char **argv)
 	pthread_t *th;
 
 	memset(&run, 0, sizeof run);
+	/* the tests cut small mboxes into many pieces */
+	run.piece = getenv("SMTPCODES_BOUNCES_PIECE") ? strtoul(getenv("SMTPCODES_BOUNCES_PIECE"), NULL, 10) : 0;
+	run.piece = run.piece ? run.piece : BOUNCES_PIECE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jHdvs:c:r:J:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -996,7 +1123,7 @@ int cmd_bounces(int argc, char **argv)
 	work(&wk[0]);
 	if (loading)
 		pthread_join(th[1], NULL);
-	for (c = 2; c < started; c++)
+	for (c = loading ? 2 : 1; c < started; c++)
 		pthread_join(th[c], NULL);
 	free(wk[0].rbuf);
 	free(run.batches);

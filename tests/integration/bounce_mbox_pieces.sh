@@ -1,0 +1,100 @@
+#!/bin/bash
+# bounce_mbox_pieces.sh - a big mbox is cut into pieces that threads read
+# side by side (cmd_bounces.c, split_mbox()); the records must be the same,
+# in the same order, as from reading the file whole. An mbox with the
+# awkward cases of separators (CRLF line ends, a separator without the blank
+# line before it, two "From " lines in a row, "From " and ">From " lines in
+# bodies, a message that is only its "From " line) is read whole and then
+# cut into pieces of 1 to 5000 bytes (SMTPCODES_BOUNCES_PIECE), with 1, 2
+# and 3 threads; a 13 MB one also in pieces of the built-in size. A file
+# that shrinks after it was cut gives what was still there and exit 74.
+set -eu
+: "${SMTPCODES:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# dsn N: a small delivery report for recipient rN@example.org
+dsn() {
+	local st=5.1.1 code=550 act=failed
+	if [ $(($1 % 3)) = 0 ]; then st=4.2.2 code=452 act=delayed; fi
+	printf 'From: MAILER-DAEMON@mx.example.net\nTo: sender@example.com\nSubject: Delivery report %d\n' "$1"
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+	printf -- '--B\nContent-Type: text/plain\n\nThe message could not be delivered.\n'
+	# a body line "From " is text unless a blank line comes before it
+	case $(($1 % 4)) in
+	1) printf 'From here on the report says why.\n' ;;
+	2) printf '\n>From the archive: an escaped line.\n' ;;
+	esac
+	printf '\n'
+	printf -- '--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n'
+	printf 'Final-Recipient: rfc822; r%d@example.org\nAction: %s\nStatus: %s\n' "$1" "$act" "$st"
+	printf 'Diagnostic-Code: smtp; %s %s <r%d@example.org>: no such user or mailbox full\n\n--B--\n' "$code" "$st" "$1"
+}
+
+sep='From MAILER-DAEMON Thu Jul  2 12:05:05 2020'
+{
+	for i in $(seq 1 60); do
+		echo "$sep"
+		dsn "$i"
+		case $((i % 5)) in
+		0) ;;                      # glued: the next separator follows at once
+		1) echo; echo "$sep" ;;    # a message that is only its "From " line
+		*) echo ;;
+		esac
+	done
+} >"$tmp/lf.mbox"
+sed 's/$/\r/' "$tmp/lf.mbox" >"$tmp/crlf.mbox"
+
+checked=0
+for f in lf crlf; do
+	"$SMTPCODES" bounces --json --jobs 1 "$tmp/$f.mbox" >"$tmp/whole" 2>/dev/null || true
+	n=$(grep -c . "$tmp/whole")
+	[ "$n" = 60 ] || { echo "$f: $n records from the whole file, not 60"; exit 1; }
+	for p in 1 97 500 1200 5000; do
+		for j in 1 2 3; do
+			SMTPCODES_BOUNCES_PIECE=$p "$SMTPCODES" bounces --json --jobs "$j" "$tmp/$f.mbox" >"$tmp/cut" 2>/dev/null || true
+			cmp -s "$tmp/whole" "$tmp/cut" ||
+				{ echo "$f: pieces of $p bytes, --jobs $j: not the records of the whole file"; exit 1; }
+			checked=$((checked + 1))
+		done
+	done
+done
+
+# a big mbox (some 13 MB) in pieces of the built-in size and smaller,
+# against the whole file read by one thread
+for i in $(seq 1 400); do cat "$tmp/lf.mbox"; done >"$tmp/big.mbox"
+SMTPCODES_BOUNCES_PIECE=100000000 "$SMTPCODES" bounces --jobs 1 "$tmp/big.mbox" >"$tmp/whole" 2>/dev/null || true
+[ "$(grep -c . "$tmp/whole")" = 24000 ] || { echo "big: $(grep -c . "$tmp/whole") records, not 24000"; exit 1; }
+for p in '' 1000000 333333; do
+	for j in 2 3; do
+		SMTPCODES_BOUNCES_PIECE=$p "$SMTPCODES" bounces --jobs "$j" "$tmp/big.mbox" >"$tmp/cut" 2>/dev/null || true
+		cmp -s "$tmp/whole" "$tmp/cut" ||
+			{ echo "big: pieces of ${p:-4 MB}, --jobs $j: $(grep -c . "$tmp/cut") records, not those of the whole file"; exit 1; }
+		checked=$((checked + 1))
+	done
+done
+
+# a file cut short after it was cut into pieces: the records of what is
+# still there, each lost piece named, exit 74. With two inputs the classifier
+# loads on a second thread while the main one cuts the files; its rules
+# come from a FIFO, so the loading waits until the file has been shortened.
+end=$(grep -b "^$sep" "$tmp/lf.mbox" | sed -n 10p | cut -d: -f1)
+head -c "$end" "$tmp/lf.mbox" >"$tmp/short.mbox"
+cp "$tmp/short.mbox" "$tmp/shrink.mbox"
+"$SMTPCODES" bounces --json --jobs 1 "$tmp/shrink.mbox" >"$tmp/short.out" 2>/dev/null || true
+cp "$tmp/lf.mbox" "$tmp/shrink.mbox"
+: >"$tmp/empty.eml"
+mkfifo "$tmp/rules"
+rc=0
+SMTPCODES_BOUNCES_PIECE=1 timeout 20 "$SMTPCODES" bounces --json --jobs 2 --rules "$tmp/rules" \
+	"$tmp/shrink.mbox" "$tmp/empty.eml" >"$tmp/shrink.out" 2>"$tmp/shrink.err" &
+pid=$!
+sleep 1
+truncate -s "$end" "$tmp/shrink.mbox"
+echo '# no rules of our own' >"$tmp/rules"
+wait "$pid" || rc=$?
+[ "$rc" = 74 ] || { echo "shrunk file: exit $rc, not 74"; cat "$tmp/shrink.err"; exit 1; }
+cmp -s "$tmp/short.out" "$tmp/shrink.out" || { echo "shrunk file: not the records of what is left"; exit 1; }
+grep -q "shrink.mbox: ends at byte $end, which it held when the run began" "$tmp/shrink.err" ||
+	{ echo "shrunk file: the lost piece is not named"; cat "$tmp/shrink.err"; exit 1; }
+echo "$checked cuts of three mboxes give the records of the whole file; a shrunk one what is left"
