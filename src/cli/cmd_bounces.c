@@ -47,7 +47,7 @@
 #include "common/out.h"
 #include "common/util.h"
 
-#define BOUNCES_MAX_FILE (128u * 1024 * 1024) /* read into memory (stdin, pipes) */
+#define BOUNCES_MAX_FILE (128u * 1024 * 1024) /* one message from stdin or a pipe at most */
 #define BOUNCES_MMAP_MIN (4u * 1024 * 1024)    /* larger regular files are mapped */
 #define BOUNCES_DIRS     64                     /* folders kept open for their files */
 #define BOUNCES_RBUF     (64u * 1024)           /* a thread's read buffer at least */
@@ -442,10 +442,39 @@ static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
 	}
 }
 
+/* Does the line that starts at b (up to e) start with "From "? */
+static int from_at(const char *b, const char *e)
+{
+	return e - b >= 5 && !memcmp(b, "From ", 5);
+}
+
+/* Where the first "From " line at or after p in the mbox m..e starts, that
+ * mbox() reading the whole file would also take as a message start; e when
+ * there is none. A candidate is taken only when neither of the two lines
+ * before it starts with "From ": then the message before it began at the
+ * earlier of them or before, so it is not empty and its blank line is its
+ * own, and mbox_break() gives the same answer with m as the start as with
+ * the message's. (A line "From " in a message body can make a cut come one
+ * message later; never at a place mbox() would not cut.) */
+static const char *next_cut(const char *p, const char *m, const char *e)
+{
+	const char *f = p - 1;
+	while ((f = memmem(f, (size_t)(e - f), "\nFrom ", 6)) != NULL) {
+		const char *y = memrchr(m, '\n', (size_t)(f - m)), *x;
+		if (y && !from_at(y + 1, e)) {
+			x = memrchr(m, '\n', (size_t)(y - m));
+			if (x && !from_at(x + 1, e) && mbox_break(f, m, e))
+				return f + 1;
+		}
+		f++;
+	}
+	return e;
+}
+
 /* Where read_input() put an input, and so how it is let go. */
 enum input_home {
 	IN_THREAD_BUF, /* the thread's reused buffer: nothing to do */
-	IN_MALLOC,     /* sc_read_file()'s buffer: free() */
+	IN_STREAM,     /* standard input, a pipe: read as it comes, by stream() */
 	IN_MAPPING,    /* a private mapping: munmap() */
 };
 
@@ -491,24 +520,25 @@ static int read_piece(struct worker *wk, const struct input *in, char **data, si
 	return rc;
 }
 
-/* Reads a whole regular file at its size into the thread's buffer, else
- * (standard input, pipes) through sc_read_file(); files of BOUNCES_MMAP_MIN
+/* Reads a whole regular file at its size into the thread's buffer, or
+ * leaves standard input and pipes to stream() (*sfd); files of BOUNCES_MMAP_MIN
  * and more (a big mbox) are mapped privately instead, with no size limit:
  * pages are only copied where the line ends are rewritten. A file its folder
  * listed as regular is read at once and its size asked only when it fills
  * the buffer: a read of a regular file that returns less than it asked for
  * has reached the end. */
 static int read_input(struct worker *wk, const struct input *in, char **data, size_t *len, enum input_home *home,
-                      char *err, size_t errlen)
+                      int *sfd, char *err, size_t errlen)
 {
 	const char *path = in->path;
 	struct stat st;
 	int fd;
 	size_t got = 0, size;
-	*home = IN_MALLOC;
+	*home = IN_STREAM;
 	*len = 0;
+	*sfd = 0;
 	if (in->dir < 0 && !strcmp(path, "-"))
-		return sc_read_file(path, BOUNCES_MAX_FILE, data, len, err, errlen);
+		return 0;
 	if (in->len) {
 		*home = IN_THREAD_BUF;
 		return read_piece(wk, in, data, len, err, errlen);
@@ -536,8 +566,13 @@ static int read_input(struct worker *wk, const struct input *in, char **data, si
 		}
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return sc_read_file(path, BOUNCES_MAX_FILE, data, len, err, errlen);
+		if (got) {
+			snprintf(err, errlen, "%s: not a regular file", path);
+			close(fd);
+			return EX_NOINPUT;
+		}
+		*sfd = fd;
+		return 0;
 	}
 	if ((unsigned long long)st.st_size >= BOUNCES_MMAP_MIN && (unsigned long long)st.st_size < SIZE_MAX) {
 		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
@@ -576,21 +611,9 @@ done:
 	return 0;
 }
 
-static void one_file(struct ctx *c, const struct input *in)
+/* A whole input in memory: an mbox, or one message. */
+static void whole(struct ctx *c, const char *path, char *buf, size_t len)
 {
-	const char *path = in->path;
-	char *buf;
-	size_t len, maplen;
-	char err[1024];
-	enum input_home home;
-	int rc = read_input(c->wk, in, &buf, &len, &home, err, sizeof err);
-	if (rc) {
-		sc_warn("bounces: %s", err);
-		c->job->rc = rc;
-		if (!len) /* else the part of a piece that was read */
-			return;
-	}
-	maplen = len;
 	if (len >= 5 && !memcmp(buf, "From ", 5)) {
 		mbox(c, path, buf, len);
 	} else if ((len = normalize_eol(buf, len)) == 0 || memchr(buf, ':', len < 4096 ? len : 4096) == NULL) {
@@ -599,10 +622,103 @@ static void one_file(struct ctx *c, const struct input *in)
 	} else {
 		one_message(c, path, buf, len);
 	}
+}
+
+/* Writes the records so far of a batch still being read, if all batches
+ * before it have been written: a long stream then needs no memory for its
+ * records. */
+static void pass_on(struct ctx *c)
+{
+	struct run *run = (struct run *)(uintptr_t)c->run;
+	struct batch *b = c->job;
+	sc_out_flush(&c->out);
+	if (fflush(c->out.f))
+		return; /* kept for the end */
+	pthread_mutex_lock(&run->mu);
+	if (run->written == (size_t)(b - run->batches) && b->outlen) {
+		if (fwrite(b->out, 1, b->outlen, stdout) != b->outlen)
+			run->werr = 1;
+		rewind(c->out.f);
+	}
+	pthread_mutex_unlock(&run->mu);
+}
+
+/*
+ * Standard input or a pipe (fd), read as it comes. An mbox goes on a piece
+ * at a time: once 2 * run->piece bytes are in, the messages up to the first
+ * cut next_cut() finds after run->piece are read and their records passed
+ * on, so a stream of any length needs memory for a piece and its largest
+ * message. Anything else is one message of BOUNCES_MAX_FILE at most.
+ */
+static void stream(struct ctx *c, const char *path, int fd)
+{
+	struct worker *wk = c->wk;
+	size_t have = 0, look = c->run->piece, piece = c->run->piece;
+	int is_mbox = -1;
+	for (;;) {
+		ssize_t r;
+		if (wk->rcap < have + BOUNCES_RBUF + 1)
+			rbuf_fit(wk, wk->rcap * 2);
+		r = read(fd, wk->rbuf + have, wk->rcap - 1 - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			sc_warn("bounces: %s: read error after %zu bytes: %s", path, have, strerror(errno));
+			c->job->rc = EX_IOERR;
+		}
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		if (is_mbox < 0 && have >= 5)
+			is_mbox = !memcmp(wk->rbuf, "From ", 5);
+		if (!is_mbox && have > BOUNCES_MAX_FILE) {
+			sc_warn("bounces: %s: a message larger than %u bytes, skipped", path, BOUNCES_MAX_FILE);
+			c->job->rc = EX_DATAERR;
+			return;
+		}
+		if (is_mbox == 1 && have >= 2 * piece) {
+			/* only whole lines: a separator is known by its whole line */
+			const char *m = wk->rbuf, *e = memrchr(m, '\n', have), *cut;
+			e = e ? e + 1 : m;
+			cut = e - m > (ptrdiff_t)look ? next_cut(m + look, m, e) : e;
+			if (cut == e) {
+				look = (size_t)(e - m); /* a big message: read on */
+				continue;
+			}
+			mbox(c, path, wk->rbuf, (size_t)(cut - m));
+			have -= (size_t)(cut - m);
+			memmove(wk->rbuf, cut, have);
+			look = piece;
+			pass_on(c);
+		}
+	}
+	wk->rbuf[have] = '\0';
+	whole(c, path, wk->rbuf, have);
+}
+
+static void one_file(struct ctx *c, const struct input *in)
+{
+	const char *path = in->path;
+	char *buf;
+	size_t len;
+	char err[1024];
+	enum input_home home;
+	int sfd, rc = read_input(c->wk, in, &buf, &len, &home, &sfd, err, sizeof err);
+	if (rc) {
+		sc_warn("bounces: %s", err);
+		c->job->rc = rc;
+		if (!len) /* else the part of a piece that was read */
+			return;
+	}
+	if (home == IN_STREAM) {
+		stream(c, path, sfd);
+		if (sfd)
+			close(sfd);
+		return;
+	}
+	whole(c, path, buf, len);
 	if (home == IN_MAPPING)
-		munmap(buf, maplen);
-	else if (home == IN_MALLOC)
-		free(buf);
+		munmap(buf, len);
 }
 
 /* Adds path (taken, not copied) to the inputs; dir and name as in struct
@@ -624,35 +740,6 @@ static void add_input(struct run *run, char *path, int dir, size_t name)
 static void add_job(struct run *run, const char *path)
 {
 	add_input(run, xstrdup(path), -1, 0);
-}
-
-/* Does the line that starts at b (up to e) start with "From "? */
-static int from_at(const char *b, const char *e)
-{
-	return e - b >= 5 && !memcmp(b, "From ", 5);
-}
-
-/* Where the first "From " line at or after p in the mbox m..e starts, that
- * mbox() reading the whole file would also take as a message start; e when
- * there is none. A candidate is taken only when neither of the two lines
- * before it starts with "From ": then the message before it began at the
- * earlier of them or before, so it is not empty and its blank line is its
- * own, and mbox_break() gives the same answer with m as the start as with
- * the message's. (A line "From " in a message body can make a cut come one
- * message later; never at a place mbox() would not cut.) */
-static const char *next_cut(const char *p, const char *m, const char *e)
-{
-	const char *f = p - 1;
-	while ((f = memmem(f, (size_t)(e - f), "\nFrom ", 6)) != NULL) {
-		const char *y = memrchr(m, '\n', (size_t)(f - m)), *x;
-		if (y && !from_at(y + 1, e)) {
-			x = memrchr(m, '\n', (size_t)(y - m));
-			if (x && !from_at(x + 1, e) && mbox_break(f, m, e))
-				return f + 1;
-		}
-		f++;
-	}
-	return e;
 }
 
 /*
