@@ -19,11 +19,19 @@
  * output does not depend on the number of threads. With two threads or
  * more, the second one loads the classifier while the main thread walks
  * the folders and loads the bounce phrase tables. Each thread reads its
- * files into one buffer it keeps; big files (a large mbox) are mapped
- * rather than read. A folder's files are
- * opened by name relative to the folder (kept open for the run), so the
- * kernel does not walk the folder's whole path again for each file, and
- * one that fits the buffer is read without asking its size first.
+ * files into one buffer it keeps; big files in folders are mapped rather
+ * than read. A folder's files are opened by name relative to the folder
+ * (kept open for the run), so the kernel does not walk the folder's whole
+ * path again for each file, and one that fits the buffer is read without
+ * asking its size first.
+ *
+ * A big mbox named as an argument is cut at message starts into pieces of
+ * some megabytes, each a batch of its own (split_mbox()); standard input
+ * and pipes are read as they come, an mbox there a piece at a time, its
+ * records written as soon as all before them are (stream()). Either way
+ * memory stays bounded, and the records are those of reading it whole.
+ * On a terminal, a progress line shows bytes (or files) done and messages
+ * per second.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -45,12 +53,14 @@
 #include "cli/cli.h"
 #include "common/engine.h"
 #include "common/out.h"
+#include "common/progress.h"
 #include "common/util.h"
 
 #define BOUNCES_MAX_FILE (128u * 1024 * 1024) /* one message from stdin or a pipe at most */
 #define BOUNCES_MMAP_MIN (4u * 1024 * 1024)    /* larger regular files are mapped */
 #define BOUNCES_DIRS     64                     /* folders kept open for their files */
 #define BOUNCES_RBUF     (64u * 1024)           /* a thread's read buffer at least */
+#define SIZE_UNKNOWN     (~0ULL)
 #define BOUNCES_PIECE    (4u * 1024 * 1024)     /* a big mbox is read in pieces of about this size */
 
 static void help(FILE *f)
@@ -66,7 +76,9 @@ static void help(FILE *f)
 	      "MailFoundry, Active!hunter, SurfControl, MX Logic, Trend Micro) and writes one\n"
 	      "record per failed recipient, in the order each message gives them.\n"
 	      "Arguments are message files, folders (Maildir cur/ new/, or any folder), mbox\n"
-	      "files, or '-' for standard input (the default).\n\n"
+	      "files, or '-' for standard input (the default). A big mbox is read in pieces\n"
+	      "by all threads, and an mbox on standard input as it comes, both in bounded\n"
+	      "memory. On a terminal, a progress line shows on standard error after a second.\n\n"
 	      "  --json                JSON lines with sisimai's field names: origin, recipient,\n"
 	      "                        addresser, reason, deliverystatus, replycode,\n"
 	      "                        diagnosticcode, diagnostictype, action, hardbounce,\n"
@@ -82,8 +94,9 @@ static void help(FILE *f)
 	      "  --campaign-header H   a header of the original message that carries a\n"
 	      "                        campaign id (field \"campaign\")\n"
 	      "  --rules FILE          extra classification rules (docs/RULES.md)\n"
-	      "  --jobs N              read N files at a time (default: one per CPU); the\n"
-	      "                        output order is the input order all the same\n\n"
+	      "  --jobs N              read N files or pieces of an mbox at a time (default:\n"
+	      "                        one per CPU); the output order is the input order\n"
+	      "                        all the same\n\n"
 	      "TSV columns: origin recipient addresser timestamp reason deliverystatus\n"
 	      "replycode class hardbounce advice provider blocklist smtpcommand rhost\n"
 	      "diagnosticcode\n"
@@ -109,6 +122,7 @@ struct input {
 	int dir;
 	unsigned name;
 	unsigned long long off, len;
+	unsigned long long size; /* bytes: an argument's, a piece's; else SIZE_UNKNOWN */
 };
 
 /* A batch of consecutive inputs (files, mboxes or standard input), read by
@@ -122,6 +136,8 @@ struct batch {
 	int rc;                 /* EX_* of a failure, 0 */
 	unsigned long skipped;
 	int done;
+	unsigned long long bytes; /* read so far, and messages: for the progress line */
+	unsigned long msgs;
 };
 
 struct run {
@@ -155,6 +171,11 @@ struct run {
 	int engine_rc;
 	int go;                 /* the batches are made */
 	size_t piece;           /* a big mbox is cut into pieces of this size */
+	/* the progress line: bytes of inputs of known size, else files */
+	struct sc_progress prog;
+	unsigned long long pdone;
+	unsigned long pmsgs;
+	int pfiles;
 };
 
 /* One thread: its classifier scratch and the buffer it reads files into. */
@@ -363,6 +384,7 @@ static void one_message(struct ctx *c, const char *origin, const char *buf, size
 	struct bounce_msg m;
 	struct bounce_list l;
 	size_t i;
+	c->job->msgs++;
 	if (bounce_read(c->eng, &c->run->bo, origin, buf, len, &m, &l)) {
 		sc_warn("bounces: %s: not a mail message, skipped", origin);
 		c->job->skipped++;
@@ -640,6 +662,7 @@ static void pass_on(struct ctx *c)
 			run->werr = 1;
 		rewind(c->out.f);
 	}
+	sc_progress_update(&run->prog, run->pdone + b->bytes, run->pmsgs + b->msgs);
 	pthread_mutex_unlock(&run->mu);
 }
 
@@ -669,6 +692,7 @@ static void stream(struct ctx *c, const char *path, int fd)
 		if (r <= 0)
 			break;
 		have += (size_t)r;
+		c->job->bytes += (size_t)r;
 		if (is_mbox < 0 && have >= 5)
 			is_mbox = !memcmp(wk->rbuf, "From ", 5);
 		if (!is_mbox && have > BOUNCES_MAX_FILE) {
@@ -716,6 +740,7 @@ static void one_file(struct ctx *c, const struct input *in)
 			close(sfd);
 		return;
 	}
+	c->job->bytes += len;
 	whole(c, path, buf, len);
 	if (home == IN_MAPPING)
 		munmap(buf, len);
@@ -735,6 +760,7 @@ static void add_input(struct run *run, char *path, int dir, size_t name)
 	in->dir = dir;
 	in->name = (unsigned)name;
 	in->off = in->len = 0;
+	in->size = SIZE_UNKNOWN;
 }
 
 static void add_job(struct run *run, const char *path)
@@ -771,6 +797,7 @@ static void split_mbox(struct run *run, const char *path, unsigned long long siz
 		add_job(run, path);
 		run->inputs[run->ninputs - 1].off = (unsigned long long)(from - m);
 		run->inputs[run->ninputs - 1].len = (unsigned long long)(to - from);
+		run->inputs[run->ninputs - 1].size = (unsigned long long)(to - from);
 		from = to;
 	}
 	munmap(map, (size_t)size);
@@ -817,6 +844,8 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		}
 		if ((!missing && !S_ISDIR(st.st_mode)) || (missing && depth == 0)) {
 			add_job(run, path);
+			if (!missing && S_ISREG(st.st_mode))
+				run->inputs[run->ninputs - 1].size = (unsigned long long)st.st_size;
 			return;
 		}
 	}
@@ -909,6 +938,9 @@ static void write_done(struct run *run)
 		if (b->rc && !run->rc)
 			run->rc = b->rc;
 		run->skipped += b->skipped;
+		run->pdone += run->pfiles ? b->n : b->bytes;
+		run->pmsgs += b->msgs;
+		sc_progress_update(&run->prog, run->pdone, run->pmsgs);
 		if (b->nsupp) {
 			if (run->nsupp + b->nsupp > run->capsupp) {
 				run->capsupp = (run->nsupp + b->nsupp) * 2;
@@ -1023,6 +1055,29 @@ static void make_batches(struct run *run, int nthreads)
 	run->nbatches = 0;
 	cut_batches(run, 0, head, per);
 	cut_batches(run, head, run->ninputs, small);
+}
+
+/* The progress line (on a terminal, after a second): bytes of all inputs
+ * when each one's size is known (arguments, pieces of an mbox; standard
+ * input has none, so no total), else a count of files (a folder's files
+ * are not asked their size). */
+static void progress_begin(struct run *run)
+{
+	unsigned long long total = 0;
+	size_t i;
+	int stdin_too = 0;
+	for (i = 0; i < run->ninputs; i++) {
+		if (run->inputs[i].size != SIZE_UNKNOWN)
+			total += run->inputs[i].size;
+		else if (strcmp(run->inputs[i].path, "-"))
+			run->pfiles = 1;
+		else
+			stdin_too = 1;
+	}
+	if (stdin_too)
+		total = 0;
+	sc_progress_begin(&run->prog, stderr, "bounces", run->pfiles ? run->ninputs : total, 0);
+	sc_progress_units(&run->prog, run->pfiles ? "files" : NULL, "messages");
 }
 
 static int cmp_supp(const void *a, const void *b)
@@ -1198,6 +1253,7 @@ int cmd_bounces(int argc, char **argv)
 		      stdout);
 	nthreads = (size_t)njobs > run.ninputs ? (int)run.ninputs : njobs;
 	make_batches(&run, nthreads);
+	progress_begin(&run);
 	/* the main thread is worker 0, the loader worker 1; the others start
 	 * their own */
 	for (started = loading ? 2 : 1; started < nthreads; started++)
@@ -1215,6 +1271,7 @@ int cmd_bounces(int argc, char **argv)
 	free(wk[0].rbuf);
 	free(run.batches);
 	free(run.inputs); /* each path went with its batch */
+	sc_progress_end(&run.prog);
 	if (fflush(stdout) || run.werr) {
 		sc_warn("bounces: write error on standard output");
 		run.rc = EX_IOERR;

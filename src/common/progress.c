@@ -25,10 +25,23 @@ void sc_progress_begin(struct sc_progress *p, FILE *f, const char *label, unsign
 	p->label = label;
 	p->total = total;
 	p->shown = 0;
+	p->unit = NULL;
+	p->rate = "lines";
 	p->countdown = SC_PROGRESS_CHECK_EVERY;
-	p->enabled = !force_off && isatty(fileno(f)) && (total == 0 || total >= SC_PROGRESS_MIN_BYTES);
-	p->start = p->enabled ? now() : 0;
+	p->tty = !force_off && isatty(fileno(f));
+	p->enabled = p->tty && (total == 0 || total >= SC_PROGRESS_MIN_BYTES);
+	p->start = p->tty ? now() : 0;
 	p->last = p->start;
+}
+
+void sc_progress_units(struct sc_progress *p, const char *unit, const char *rate)
+{
+	if (unit) {
+		p->unit = unit;
+		p->enabled = p->tty;
+	}
+	if (rate)
+		p->rate = rate;
 }
 
 void sc_progress_bytes(unsigned long long b, char *dst, size_t dstlen)
@@ -55,10 +68,38 @@ static void clock_text(double s, char *dst, size_t dstlen)
 		snprintf(dst, dstlen, "%lu:%02lu", t / 60, t % 60);
 }
 
+/* done (bytes, or a count of p->unit) as text */
+static void amount(const struct sc_progress *p, unsigned long long n, char *dst, size_t dstlen)
+{
+	if (p->unit)
+		snprintf(dst, dstlen, "%llu", n);
+	else
+		sc_progress_bytes(n, dst, dstlen);
+}
+
+void sc_progress_text(const struct sc_progress *p, unsigned long long done, unsigned long long count, double elapsed,
+                      char *dst, size_t dstlen)
+{
+	char d[32], all[32], left[32];
+	double rate = elapsed > 0 ? (double)count / elapsed : 0;
+	amount(p, done, d, sizeof d);
+	if (p->total && done > 0 && done <= p->total) {
+		double rest = elapsed * (double)(p->total - done) / (double)done;
+		amount(p, p->total, all, sizeof all);
+		clock_text(rest, left, sizeof left);
+		snprintf(dst, dstlen, "%s: %s of %s%s%s (%.0f%%), %.0f %s/s, %s left", p->label, d, all, p->unit ? " " : "",
+		         p->unit ? p->unit : "", 100.0 * (double)done / (double)p->total, rate, p->rate, left);
+	} else {
+		clock_text(elapsed, left, sizeof left);
+		snprintf(dst, dstlen, "%s: %s%s%s, %.0f %s/s, %s", p->label, d, p->unit ? " " : "", p->unit ? p->unit : "",
+		         rate, p->rate, left);
+	}
+}
+
 void sc_progress_update(struct sc_progress *p, unsigned long long bytes, unsigned long long lines)
 {
-	double t, el, rate;
-	char done[32], all[32], left[32];
+	double t, el;
+	char line[256];
 
 	if (!p->enabled)
 		return;
@@ -67,18 +108,8 @@ void sc_progress_update(struct sc_progress *p, unsigned long long bytes, unsigne
 	if (el < FIRST_AFTER || t - p->last < REDRAW)
 		return;
 	p->last = t;
-	rate = el > 0 ? (double)lines / el : 0;
-	sc_progress_bytes(bytes, done, sizeof done);
-	if (p->total && bytes > 0 && bytes <= p->total) {
-		double rest = el * (double)(p->total - bytes) / (double)bytes;
-		sc_progress_bytes(p->total, all, sizeof all);
-		clock_text(rest, left, sizeof left);
-		fprintf(p->f, "\r\033[K%s: %s of %s (%.0f%%), %.0f lines/s, %s left", p->label, done, all,
-		        100.0 * (double)bytes / (double)p->total, rate, left);
-	} else {
-		clock_text(el, left, sizeof left);
-		fprintf(p->f, "\r\033[K%s: %s, %.0f lines/s, %s", p->label, done, rate, left);
-	}
+	sc_progress_text(p, bytes, lines, el, line, sizeof line);
+	fprintf(p->f, "\r\033[K%s", line);
 	fflush(p->f);
 	p->shown = 1;
 }

@@ -18,7 +18,10 @@
 
 struct sc_progress {
 	FILE *f;
-	int enabled;         /* f is a terminal and the input is worth it */
+	int tty;             /* f is a terminal and the caller wants the line */
+	int enabled;         /* tty, and the input is worth it */
+	const char *unit;    /* what done and total count: NULL bytes, else e.g. "files" */
+	const char *rate;    /* what the rate counts: "lines" unless set */
 	int shown;           /* a line is on the screen */
 	const char *label;
 	unsigned long long total; /* bytes, 0 = unknown */
@@ -33,6 +36,11 @@ struct sc_progress {
  */
 void sc_progress_begin(struct sc_progress *p, FILE *f, const char *label, unsigned long long total, int force_off);
 
+/* Counts done and total in unit ("files") instead of bytes, and the rate
+ * in rate ("messages"); either may be NULL to keep it. Call after
+ * sc_progress_begin(); a display in units needs no minimum size. */
+void sc_progress_units(struct sc_progress *p, const char *unit, const char *rate);
+
 /* True every few thousand calls while the display is on: then call
  * sc_progress_update(), whose arguments may be costly to compute (a file
  * offset is a system call). Inline, so the per-line cost is a decrement. */
@@ -44,9 +52,14 @@ static inline int sc_progress_due(struct sc_progress *p)
 	return 1;
 }
 
-/* Redraws the line with bytes consumed and lines read so far (at most a few
- * times a second). */
+/* Redraws the line with bytes consumed (or units done) and lines (or what
+ * the rate counts) so far, at most a few times a second. */
 void sc_progress_update(struct sc_progress *p, unsigned long long bytes, unsigned long long lines);
+
+/* The text of the line for done, count and elapsed seconds (without the
+ * control characters that redraw it), into dst. */
+void sc_progress_text(const struct sc_progress *p, unsigned long long done, unsigned long long count, double elapsed,
+                      char *dst, size_t dstlen);
 
 /* Clears the line (if one was shown). */
 void sc_progress_end(struct sc_progress *p);

@@ -52,11 +52,36 @@ static void test_silent_off_terminal(void **state)
 	fclose(f);
 }
 
+/* The line's text: bytes with the time left, a count of files with a
+ * rate of messages, and an unknown total (elapsed time instead). */
+static void test_text(void **state)
+{
+	struct sc_progress p;
+	char line[256];
+	FILE *f = tmpfile();
+	(void)state;
+	assert_non_null(f);
+	sc_progress_begin(&p, f, "mail.log", 4ULL << 30, 0);
+	sc_progress_text(&p, 1ULL << 30, 5000000, 10.0, line, sizeof line);
+	assert_string_equal(line, "mail.log: 1.0 GB of 4.0 GB (25%), 500000 lines/s, 0:30 left");
+	sc_progress_units(&p, "files", "messages");
+	p.total = 120000;
+	sc_progress_text(&p, 30000, 45000, 15.0, line, sizeof line);
+	assert_string_equal(line, "mail.log: 30000 of 120000 files (25%), 3000 messages/s, 0:45 left");
+	p.total = 0;
+	sc_progress_text(&p, 30000, 45000, 75.0, line, sizeof line);
+	assert_string_equal(line, "mail.log: 30000 files, 600 messages/s, 1:15");
+	/* units need no minimum size, but still a terminal */
+	assert_false(p.enabled);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_silent_off_terminal),
+		cmocka_unit_test(test_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
