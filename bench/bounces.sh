@@ -11,6 +11,7 @@
 # score-bounces.py are found, the agreement of our records with it, and
 # beside it the agreement of sisimai's own records. sisimai is Debian's
 # libsisimai-perl (Sisimai->make); without it only our times are printed.
+# Then both again on the same messages four times over in one mbox file.
 set -eu
 corpus=${1:?usage: bench/bounces.sh CORPUS}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,6 +99,31 @@ if perl -MSisimai -e 1 2>/dev/null; then
 else
 	echo "sisimai:   not installed (apt-get install libsisimai-perl)"
 fi
+# the same messages four times over as one mbox of some 11 MB (so it is cut
+# into pieces that the threads share), for both tools
+mb=$(mktemp)
+for i in 1 2 3 4; do
+	for f in "$dir"/*; do
+		printf 'From MAILER-DAEMON Thu Apr 29 23:34:45 2010\n'
+		sed 's/^From />From /' "$f"
+		printf '\n'
+	done
+done >"$mb"
+best "$prog" bounces --json --delivered --vacation "$mb"
+ours=$best
+ours_mean=$mean
+printf 'mbox:      %d messages, %s: smtpcodes %.4f s best%s\n' "$((n * 4))" "$(du -h "$mb" | cut -f1)" "$ours" \
+	"${ours_mean:+, $(printf '%.4f' "$ours_mean") s mean}"
+if perl -MSisimai -e 1 2>/dev/null; then
+	best perl -MSisimai -e 'Sisimai->make($ARGV[0], delivered => 1, vacation => 1)' "$mb"
+	printf '           sisimai %.4f s best%s; %.1fx faster (best against best)' "$best" \
+		"${mean:+, $(printf '%.4f' "$mean") s mean}" "$(echo "$best / $ours" | bc -l)"
+	if [ -n "$mean" ] && [ -n "$ours_mean" ]; then
+		printf ', %.1fx (mean against mean)' "$(echo "$mean / $ours_mean" | bc -l)"
+	fi
+	echo
+fi
+rm -f "$mb"
 "$prog" bounces --json --delivered --vacation "$dir" >"$out" 2>/dev/null || true
 SMTPCODES_MIME=gmime "$prog" bounces --json --delivered --vacation "$dir" >"$ref" 2>/dev/null || true
 if cmp -s "$out" "$ref"; then
