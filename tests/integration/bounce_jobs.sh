@@ -9,18 +9,7 @@ set -eu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# dsn N FILE: a small delivery report for recipient rN@example.org; every
-# third one is a deferral, so records differ in more than the address
-dsn() {
-	local st=5.1.1 code=550 act=failed
-	if [ $(($1 % 3)) = 0 ]; then st=4.2.2 code=452 act=delayed; fi
-	printf 'From: MAILER-DAEMON@mx.example.net\nTo: sender@example.com\nSubject: Delivery report %d\n' "$1"
-	printf 'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
-	printf -- '--B\nContent-Type: text/plain\n\nThe message could not be delivered.\n\n'
-	printf -- '--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n'
-	printf 'Final-Recipient: rfc822; r%d@example.org\nAction: %s\nStatus: %s\n' "$1" "$act" "$st"
-	printf 'Diagnostic-Code: smtp; %s %s <r%d@example.org>: no such user or mailbox full\n\n--B--\n' "$code" "$st" "$1"
-}
+. "$(dirname "$0")/lib/dsn.sh"
 
 checked=0
 for n in 1 2 3 5 16 17 31 33 47 64 65 81 100 129 257 300; do

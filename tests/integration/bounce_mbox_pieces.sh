@@ -15,23 +15,7 @@ set -eu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# dsn N: a small delivery report for recipient rN@example.org
-dsn() {
-	local st=5.1.1 code=550 act=failed
-	if [ $(($1 % 3)) = 0 ]; then st=4.2.2 code=452 act=delayed; fi
-	printf 'From: MAILER-DAEMON@mx.example.net\nTo: sender@example.com\nSubject: Delivery report %d\n' "$1"
-	printf 'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
-	printf -- '--B\nContent-Type: text/plain\n\nThe message could not be delivered.\n'
-	# a body line "From " is text unless a blank line comes before it
-	case $(($1 % 4)) in
-	1) printf 'From here on the report says why.\n' ;;
-	2) printf '\n>From the archive: an escaped line.\n' ;;
-	esac
-	printf '\n'
-	printf -- '--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n'
-	printf 'Final-Recipient: rfc822; r%d@example.org\nAction: %s\nStatus: %s\n' "$1" "$act" "$st"
-	printf 'Diagnostic-Code: smtp; %s %s <r%d@example.org>: no such user or mailbox full\n\n--B--\n' "$code" "$st" "$1"
-}
+. "$(dirname "$0")/lib/dsn.sh"
 
 sep='From MAILER-DAEMON Thu Jul  2 12:05:05 2020'
 {
