@@ -60,7 +60,7 @@
 #define BOUNCES_MMAP_MIN (4u * 1024 * 1024)    /* larger regular files are mapped */
 #define BOUNCES_DIRS     64                     /* folders kept open for their files */
 #define BOUNCES_RBUF     (64u * 1024)           /* a thread's read buffer at least */
-#define SIZE_UNKNOWN     (~0ULL)
+#define SIZE_UNKNOWN     (~0ULL)                /* struct input: a folder's file, standard input */
 #define BOUNCES_PIECE    (4u * 1024 * 1024)     /* a big mbox is read in pieces of about this size */
 
 static void help(FILE *f)
@@ -115,14 +115,15 @@ struct supp {
 /* One input: its path as given or found, and, for a file listed in a
  * folder, that folder's descriptor (run->dirs) and where its own name starts
  * in path; dir is -1 for an argument, standard input, or a file of a folder
- * beyond the first BOUNCES_DIRS. A piece of a big mbox (see split_mbox())
- * has its len bytes from off; len is 0 for a whole file. */
+ * beyond the first BOUNCES_DIRS. size is the bytes of an argument or of a
+ * piece of a big mbox (see split_mbox()), which starts at off; else
+ * SIZE_UNKNOWN. */
 struct input {
 	char *path;
 	int dir;
 	unsigned name;
-	unsigned long long off, len;
-	unsigned long long size; /* bytes: an argument's, a piece's; else SIZE_UNKNOWN */
+	int piece;
+	unsigned long long off, size;
 };
 
 /* A batch of consecutive inputs (files, mboxes or standard input), read by
@@ -509,12 +510,12 @@ static void rbuf_fit(struct worker *wk, size_t n)
 	}
 }
 
-/* Reads a piece of a big mbox (in->len bytes from in->off) into the
+/* Reads a piece of a big mbox (in->size bytes from in->off) into the
  * thread's buffer. When the file has become shorter since it was cut, what
  * was read is given all the same (*len), with the error. */
 static int read_piece(struct worker *wk, const struct input *in, char **data, size_t *len, char *err, size_t errlen)
 {
-	size_t want = (size_t)in->len, got = 0;
+	size_t want = (size_t)in->size, got = 0;
 	int fd = open(in->path, O_RDONLY | O_CLOEXEC), rc = 0;
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", in->path, strerror(errno));
@@ -561,7 +562,7 @@ static int read_input(struct worker *wk, const struct input *in, char **data, si
 	*sfd = 0;
 	if (in->dir < 0 && !strcmp(path, "-"))
 		return 0;
-	if (in->len) {
+	if (in->piece) {
 		*home = IN_THREAD_BUF;
 		return read_piece(wk, in, data, len, err, errlen);
 	}
@@ -636,7 +637,7 @@ done:
 /* A whole input in memory: an mbox, or one message. */
 static void whole(struct ctx *c, const char *path, char *buf, size_t len)
 {
-	if (len >= 5 && !memcmp(buf, "From ", 5)) {
+	if (from_at(buf, buf + len)) {
 		mbox(c, path, buf, len);
 	} else if ((len = normalize_eol(buf, len)) == 0 || memchr(buf, ':', len < 4096 ? len : 4096) == NULL) {
 		sc_warn("bounces: %s: not a mail message, skipped", path);
@@ -651,7 +652,7 @@ static void whole(struct ctx *c, const char *path, char *buf, size_t len)
  * records. */
 static void pass_on(struct ctx *c)
 {
-	struct run *run = (struct run *)(uintptr_t)c->run;
+	struct run *run = c->wk->run;
 	struct batch *b = c->job;
 	sc_out_flush(&c->out);
 	if (fflush(c->out.f))
@@ -694,7 +695,7 @@ static void stream(struct ctx *c, const char *path, int fd)
 		have += (size_t)r;
 		c->job->bytes += (size_t)r;
 		if (is_mbox < 0 && have >= 5)
-			is_mbox = !memcmp(wk->rbuf, "From ", 5);
+			is_mbox = from_at(wk->rbuf, wk->rbuf + have);
 		if (!is_mbox && have > BOUNCES_MAX_FILE) {
 			sc_warn("bounces: %s: a message larger than %u bytes, skipped", path, BOUNCES_MAX_FILE);
 			c->job->rc = EX_DATAERR;
@@ -747,8 +748,8 @@ static void one_file(struct ctx *c, const struct input *in)
 }
 
 /* Adds path (taken, not copied) to the inputs; dir and name as in struct
- * input. */
-static void add_input(struct run *run, char *path, int dir, size_t name)
+ * input. Returns the new input. */
+static struct input *add_input(struct run *run, char *path, int dir, size_t name)
 {
 	struct input *in;
 	if (run->ninputs == run->capinputs) {
@@ -759,13 +760,15 @@ static void add_input(struct run *run, char *path, int dir, size_t name)
 	in->path = path;
 	in->dir = dir;
 	in->name = (unsigned)name;
-	in->off = in->len = 0;
+	in->piece = 0;
+	in->off = 0;
 	in->size = SIZE_UNKNOWN;
+	return in;
 }
 
-static void add_job(struct run *run, const char *path)
+static struct input *add_job(struct run *run, const char *path)
 {
-	add_input(run, xstrdup(path), -1, 0);
+	return add_input(run, xstrdup(path), -1, 0);
 }
 
 /*
@@ -794,10 +797,10 @@ static void split_mbox(struct run *run, const char *path, unsigned long long siz
 	e = m + size;
 	for (from = m; from < e;) {
 		const char *to = (size_t)(e - from) > 2 * run->piece ? next_cut(from + run->piece, m, e) : e;
-		add_job(run, path);
-		run->inputs[run->ninputs - 1].off = (unsigned long long)(from - m);
-		run->inputs[run->ninputs - 1].len = (unsigned long long)(to - from);
-		run->inputs[run->ninputs - 1].size = (unsigned long long)(to - from);
+		struct input *in = add_job(run, path);
+		in->piece = 1;
+		in->off = (unsigned long long)(from - m);
+		in->size = (unsigned long long)(to - from);
 		from = to;
 	}
 	munmap(map, (size_t)size);
@@ -843,9 +846,9 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 			return;
 		}
 		if ((!missing && !S_ISDIR(st.st_mode)) || (missing && depth == 0)) {
-			add_job(run, path);
+			struct input *in = add_job(run, path);
 			if (!missing && S_ISREG(st.st_mode))
-				run->inputs[run->ninputs - 1].size = (unsigned long long)st.st_size;
+				in->size = (unsigned long long)st.st_size;
 			return;
 		}
 	}
@@ -1034,8 +1037,8 @@ static void cut_batches(struct run *run, size_t from, size_t to, size_t size)
 		struct batch *b = &run->batches[run->nbatches++];
 		b->first = from;
 		b->n = 1;
-		if (!run->inputs[from++].len)
-			while (b->n < size && from < to && !run->inputs[from].len) {
+		if (!run->inputs[from++].piece)
+			while (b->n < size && from < to && !run->inputs[from].piece) {
 				b->n++;
 				from++;
 			}
@@ -1178,8 +1181,10 @@ int cmd_bounces(int argc, char **argv)
 
 	memset(&run, 0, sizeof run);
 	/* the tests cut small mboxes into many pieces */
-	run.piece = getenv("SMTPCODES_BOUNCES_PIECE") ? strtoul(getenv("SMTPCODES_BOUNCES_PIECE"), NULL, 10) : 0;
-	run.piece = run.piece ? run.piece : BOUNCES_PIECE;
+	if (getenv("SMTPCODES_BOUNCES_PIECE"))
+		run.piece = strtoul(getenv("SMTPCODES_BOUNCES_PIECE"), NULL, 10);
+	if (!run.piece)
+		run.piece = BOUNCES_PIECE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jHdvs:c:r:J:h", longopts, NULL)) != -1) {
 		switch (c) {
