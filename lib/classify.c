@@ -210,7 +210,8 @@ static int fail(char *err, size_t errlen, const char *src, size_t lineno, const 
 }
 
 /* Parses a comma-separated list of small integers or stage names into a mask
- * (stages) or a code list. Returns 0 on success. */
+ * (stages) or a code list, or of flag names into verdict flags. Returns 0 on
+ * success. */
 static int parse_condition(struct sc_rule *r, const char *w, size_t n)
 {
 	const char *eq = memchr(w, '=', n);
@@ -242,6 +243,13 @@ static int parse_condition(struct sc_rule *r, const char *w, size_t n)
 				c = c * 10 + (v[k] - '0');
 			}
 			r->codes[r->ncodes++] = c;
+		} else if (klen == 4 && !memcmp(w, "flag", 4)) {
+			if (vlen == 12 && !memcmp(v, "whose-domain", 12))
+				r->flags |= SMTPCODES_VERDICT_WHOSE_DOMAIN;
+			else if (vlen == 13 && !memcmp(v, "sender-domain", 13))
+				r->flags |= SMTPCODES_VERDICT_SENDER_DOMAIN;
+			else
+				return -1;
 		} else {
 			return -1;
 		}
@@ -324,7 +332,7 @@ static int parse_line(struct rule_builder *b, const char *src, size_t lineno, co
 			break;
 		if (r.kind != SC_RULE_REASON || parse_condition(&r, w, n))
 			return fail(err, errlen, src, lineno,
-			            "bad condition (want class=4,5 code=550 stage=rcpt, on reason rules)");
+			            "bad condition (want class=4,5 code=550 stage=rcpt flag=whose-domain, on reason rules)");
 	}
 
 	snprintf(origin, sizeof origin, "%s:%zu", src, lineno);
@@ -858,11 +866,18 @@ static int reason_of_code(int code, enum smtpcodes_stage stage)
 	}
 }
 
-static enum smtpcodes_action action_of(enum smtpcodes_reason r, enum smtpcodes_class c)
+/* The action for a reason and class; the flags of the deciding rule refine
+ * it: the sender's own domain does not resolve (fix its DNS), or a domain
+ * that does not exist is named without saying whose (look before acting). */
+static enum smtpcodes_action action_of(enum smtpcodes_reason r, enum smtpcodes_class c, unsigned flags)
 {
 	int perm = c == SMTPCODES_CLASS_PERMANENT;
 	if (c == SMTPCODES_CLASS_SUCCESS || c == SMTPCODES_CLASS_INTERMEDIATE)
 		return SMTPCODES_ACTION_NONE;
+	if ((flags & SMTPCODES_VERDICT_SENDER_DOMAIN) && r == SMTPCODES_REASON_REJECTED)
+		return SMTPCODES_ACTION_FIX_CONFIGURATION;
+	if ((flags & SMTPCODES_VERDICT_WHOSE_DOMAIN) && r == SMTPCODES_REASON_REJECTED)
+		return SMTPCODES_ACTION_INVESTIGATE;
 	switch (r) {
 	case SMTPCODES_REASON_DELIVERED: case SMTPCODES_REASON_FEEDBACK:
 	case SMTPCODES_REASON_VACATION: case SMTPCODES_REASON_SUPPRESSED:
@@ -1002,6 +1017,7 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		out->source = SMTPCODES_EVIDENCE_CODE;
 	} else if (reason_rule) {
 		reason = reason_rule->reason;
+		out->flags |= reason_rule->flags;
 		out->source = SMTPCODES_EVIDENCE_TEXT;
 		out->rule = reason_set->strings + reason_rule->origin;
 	} else if (reply->enhanced.klass && (reason = reason_of_enhanced(&reply->enhanced)) >= 0) {
@@ -1012,11 +1028,19 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		reason = SMTPCODES_REASON_UNDEFINED;
 		out->source = SMTPCODES_EVIDENCE_NONE;
 	}
+	/* a domain that does not exist, named without saying whose: the stage
+	 * says it (docs/RULES.md, flag=whose-domain) */
+	if ((out->flags & SMTPCODES_VERDICT_WHOSE_DOMAIN) && reason == SMTPCODES_REASON_REJECTED) {
+		if (stage == SMTPCODES_STAGE_MAIL)
+			out->flags = (out->flags & ~SMTPCODES_VERDICT_WHOSE_DOMAIN) | SMTPCODES_VERDICT_SENDER_DOMAIN;
+		else if (stage == SMTPCODES_STAGE_RCPT)
+			reason = SMTPCODES_REASON_HOSTUNKNOWN;
+	}
 	out->reason = (enum smtpcodes_reason)reason;
 	out->hard = out->klass == SMTPCODES_CLASS_PERMANENT &&
 	            (reason == SMTPCODES_REASON_USERUNKNOWN || reason == SMTPCODES_REASON_HOSTUNKNOWN ||
 	             reason == SMTPCODES_REASON_HASMOVED || reason == SMTPCODES_REASON_NOTACCEPT);
-	out->action = action_of(out->reason, out->klass);
+	out->action = action_of(out->reason, out->klass, out->flags);
 	return SMTPCODES_OK;
 }
 
@@ -1040,7 +1064,7 @@ int smtpcodes_classify_text(const struct smtpcodes_classifier *cl, struct smtpco
 		verdict->flags |= SMTPCODES_VERDICT_PARSE_ERROR;
 		verdict->klass = SMTPCODES_CLASS_UNKNOWN;
 		verdict->hard = false;
-		verdict->action = action_of(verdict->reason, verdict->klass);
+		verdict->action = action_of(verdict->reason, verdict->klass, verdict->flags);
 	}
 	return prc;
 }

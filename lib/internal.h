@@ -35,6 +35,7 @@ struct sc_rule {
 	unsigned stage_mask; /* bit n: stage n; 0 = any */
 	int codes[SC_RULE_MAX_CODES];
 	int ncodes;
+	unsigned flags;      /* SMTPCODES_VERDICT_* a reason rule gives its verdict */
 };
 
 /*

@@ -116,7 +116,7 @@ int main(void)
 	printf("const char sc_builtin_hs_version[] = ");
 	put_literal((const unsigned char *)hs_version(), strlen(hs_version()));
 	printf(";\nconst size_t sc_builtin_rule_count = %zu;\n\n", ex.nrules);
-	printf("/* kind, reason, tag, origin, class_mask, stage_mask, codes, ncodes */\n");
+	printf("/* kind, reason, tag, origin, class_mask, stage_mask, codes, ncodes, flags */\n");
 	printf("const struct sc_rule sc_builtin_rule_table[] = {\n");
 	for (i = 0; i < ex.nrules; i++) {
 		const struct sc_rule *r = &ex.rules[i];
@@ -125,7 +125,7 @@ int main(void)
 		       (unsigned)r->origin, r->class_mask, r->stage_mask);
 		for (c = 0; c < SC_RULE_MAX_CODES; c++)
 			printf(c ? ", %d" : " %d", r->codes[c]);
-		printf(" }, %d },\n", r->ncodes);
+		printf(" }, %d, %#x },\n", r->ncodes, r->flags);
 	}
 	printf("};\n\nconst char sc_builtin_rule_strings[] =\n");
 	put_literal((const unsigned char *)ex.strings, ex.strings_len);

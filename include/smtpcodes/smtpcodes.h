@@ -317,6 +317,20 @@ enum smtpcodes_evidence {
 
 #define SMTPCODES_VERDICT_CLASS_MISMATCH 0x01u /* reply code and enhanced code disagree */
 #define SMTPCODES_VERDICT_PARSE_ERROR    0x02u /* the reply did not parse */
+/*
+ * Set by the reason rule that decided (`flag=` in docs/RULES.md):
+ * WHOSE_DOMAIN: the reply says that a domain it names does not exist (or
+ * has no mail server), and its words do not say whose domain that is. At
+ * stage MAIL the classifier makes it the sender's (SENDER_DOMAIN instead),
+ * at RCPT the recipient's (reason hostunknown, the flag kept); otherwise
+ * the verdict blames nobody's address (reason rejected, action
+ * investigate). A caller that knows the sender's and the recipient's
+ * addresses decides by them (smtpcodes bounces does).
+ * SENDER_DOMAIN: the sender's own domain does not exist or does not resolve;
+ * the action is then fix_configuration.
+ */
+#define SMTPCODES_VERDICT_WHOSE_DOMAIN   0x04u
+#define SMTPCODES_VERDICT_SENDER_DOMAIN  0x08u
 
 struct smtpcodes_verdict {
 	enum smtpcodes_class klass;

@@ -125,6 +125,8 @@ static const char *recipient_note(const char *lang, const struct smtpcodes_verdi
 		return NULL;
 	if (v->hard)
 		return sc_ui(lang, "recipient_bad");
+	if ((v->flags & SMTPCODES_VERDICT_WHOSE_DOMAIN) && v->reason != SMTPCODES_REASON_HOSTUNKNOWN)
+		return sc_ui(lang, "whose_domain");
 	if (recipient_side(v->reason))
 		return sc_ui(lang, "recipient_maybe");
 	if (v->reason == SMTPCODES_REASON_UNDEFINED)
@@ -314,6 +316,11 @@ static void explain_json(struct sc_out *o, const struct explain_input *in)
 	vocab_json(o, "reason_text", smtpcodes_kb_get(in->lang, buf));
 	snprintf(buf, sizeof buf, "action:%s", smtpcodes_action_name(v->action));
 	vocab_json(o, "action_text", smtpcodes_kb_get(in->lang, buf));
+	if ((v->flags & SMTPCODES_VERDICT_WHOSE_DOMAIN) && v->reason != SMTPCODES_REASON_HOSTUNKNOWN &&
+	    v->klass != SMTPCODES_CLASS_SUCCESS && v->klass != SMTPCODES_CLASS_INTERMEDIATE) {
+		sc_out_str(o, ",\"note\":");
+		sc_out_json_cstr(o, sc_ui(in->lang, "whose_domain"));
+	}
 	sc_out_str(o, ",\"explanations\":[");
 	if (r->code && (k = smtpcodes_kb_code(in->lang, r->code)) != NULL) {
 		snprintf(buf, sizeof buf, "%d", r->code);

@@ -150,6 +150,70 @@ static void test_user_rules_first(void **state)
 	smtpcodes_classifier_free(c);
 }
 
+/* flag= on a reason rule: the verdict carries the flag, and the action
+ * follows it (the sender's domain: fix it; whose domain is unknown: look) */
+static void test_rule_flags(void **state)
+{
+	static const char rules[] = "reason rejected /lookup of our domain failed/ flag=sender-domain\n"
+	                            "reason rejected /a domain is missing/ flag=whose-domain\n"
+	                            "reason hostunknown /some domain is missing/ flag=whose-domain\n";
+	static const struct {
+		const char *text;
+		unsigned flags;
+		const char *action;
+	} flagged[] = {
+		{ "550 lookup of our domain failed", SMTPCODES_VERDICT_SENDER_DOMAIN, "fix_configuration" },
+		{ "550 a domain is missing", SMTPCODES_VERDICT_WHOSE_DOMAIN, "investigate" },
+		{ "550 some domain is missing", SMTPCODES_VERDICT_WHOSE_DOMAIN, "suppress" },
+		{ "250 lookup of our domain failed", SMTPCODES_VERDICT_SENDER_DOMAIN, "none" },
+	};
+	struct smtpcodes_rules_source src = { "flags.rules", rules, sizeof rules - 1 };
+	struct smtpcodes_classifier *c;
+	struct smtpcodes_scratch *s;
+	struct smtpcodes_verdict v;
+	char err[256];
+	size_t i;
+	int bad = 0;
+	(void)state;
+	assert_int_equal(smtpcodes_classifier_new(&c, &src, 1, err, sizeof err), SMTPCODES_OK);
+	assert_int_equal(smtpcodes_scratch_new(c, &s), SMTPCODES_OK);
+	for (i = 0; i < sizeof flagged / sizeof flagged[0]; i++) {
+		unsigned got;
+		smtpcodes_classify_text(c, s, flagged[i].text, strlen(flagged[i].text), NULL, NULL, &v);
+		got = v.flags & (SMTPCODES_VERDICT_SENDER_DOMAIN | SMTPCODES_VERDICT_WHOSE_DOMAIN);
+		if (flagged[i].text[0] != '2' && got != flagged[i].flags) {
+			printf("%s: got flags %#x, want %#x\n", flagged[i].text, got, flagged[i].flags);
+			bad++;
+		}
+		if (strcmp(smtpcodes_action_name(v.action), flagged[i].action)) {
+			printf("%s: got action %s, want %s\n", flagged[i].text, smtpcodes_action_name(v.action),
+			       flagged[i].action);
+			bad++;
+		}
+	}
+	/* the stage says whose domain it is */
+	{
+		struct smtpcodes_context ctx = { SMTPCODES_STAGE_MAIL, NULL, 0 };
+		smtpcodes_classify_text(c, s, "550 a domain is missing", 23, &ctx, NULL, &v);
+		if (v.reason != SMTPCODES_REASON_REJECTED || v.action != SMTPCODES_ACTION_FIX_CONFIGURATION ||
+		    (v.flags & SMTPCODES_VERDICT_WHOSE_DOMAIN) || !(v.flags & SMTPCODES_VERDICT_SENDER_DOMAIN)) {
+			printf("at MAIL: got %s %s flags %#x, want rejected fix_configuration sender-domain\n",
+			       smtpcodes_reason_name(v.reason), smtpcodes_action_name(v.action), v.flags);
+			bad++;
+		}
+		ctx.stage = SMTPCODES_STAGE_RCPT;
+		smtpcodes_classify_text(c, s, "550 a domain is missing", 23, &ctx, NULL, &v);
+		if (v.reason != SMTPCODES_REASON_HOSTUNKNOWN || !v.hard || !(v.flags & SMTPCODES_VERDICT_WHOSE_DOMAIN)) {
+			printf("at RCPT: got %s hard=%d flags %#x, want hostunknown hard whose-domain\n",
+			       smtpcodes_reason_name(v.reason), v.hard, v.flags);
+			bad++;
+		}
+	}
+	smtpcodes_scratch_free(s);
+	smtpcodes_classifier_free(c);
+	assert_int_equal(bad, 0);
+}
+
 static void test_rule_errors(void **state)
 {
 	static const struct {
@@ -161,6 +225,8 @@ static void test_rule_errors(void **state)
 		{ "reason blocked /unclosed\n", "r.txt:1: pattern lacks its closing /" },
 		{ "reason blocked /x/ class=9\n", "r.txt:1: bad condition" },
 		{ "provider x /a/ class=5\n", "r.txt:1: bad condition" },
+		{ "reason rejected /x/ flag=nosuchflag\n", "r.txt:1: bad condition" },
+		{ "provider x /a/ flag=whose-domain\n", "r.txt:1: bad condition" },
 		{ "reason blocked /(unbalanced/\n", "r.txt:1: bad pattern" },
 		{ "reason blocked //\n", "r.txt:1: empty pattern" },
 	};
@@ -306,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_mismatch_flag),
 		cmocka_unit_test(test_user_rules_first),
+		cmocka_unit_test(test_rule_flags),
 		cmocka_unit_test(test_rule_errors),
 		cmocka_unit_test(test_threads_share_classifier),
 		cmocka_unit_test(test_vocabulary_round_trip),

@@ -26,7 +26,7 @@ static const int basic_codes[] = {
 static const int iana_max_detail[8] = { 0, 10, 4, 6, 7, 6, 10, 30 };
 
 static const char *const ui_keys[] = {
-	"class", "reason", "recipient", "recipient_bad", "recipient_maybe", "recipient_ok", "provider",
+	"class", "reason", "recipient", "recipient_bad", "recipient_maybe", "recipient_ok", "whose_domain", "provider",
 	"blocklist", "todo", "meaning", "causes", "error", "parse_error", "mismatch", "no_entry",
 	"evidence_text", "evidence_enhanced", "evidence_code", "evidence_none",
 };
