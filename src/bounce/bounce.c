@@ -203,7 +203,7 @@ classify:
 			struct bounce_rec *r = &l->v[i];
 			if (!r->time)
 				r->time = date;
-			bounce_verdict(e, m, r);
+			bounce_verdict(e, m, l->addresser, r);
 			if (r->v.reason == SMTPCODES_REASON_DELIVERED && !o->delivered)
 				continue;
 			if (k != i)

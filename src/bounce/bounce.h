@@ -294,7 +294,10 @@ void bounce_diag_between(const struct bounce_msg *m, const char *from, const cha
                          size_t first);
 
 /* ---- verdicts (bounce_verdict.c) */
-void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct bounce_rec *r);
+/* Classifies r (its diagnostic text, status, action and stage) into r->v,
+ * r->finalstatus and r->finalcode. addresser is the sender a module knew
+ * better than the original's headers ("" or NULL when none). */
+void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char *addresser, struct bounce_rec *r);
 
 /* ---- one message from start to end (bounce.c) */
 struct bounce_opts {

@@ -10,7 +10,10 @@
  * the record temporary; a reason a module knows for sure (an auto-reply, a
  * complaint, a queue that expired) overrides. The stage, when the MTA names
  * none, may follow from the reply itself (one that names the sender's
- * address answered MAIL FROM). Hard and advice are then derived as the
+ * address answered MAIL FROM). A reply that says a domain does not exist
+ * is read by whose domain it names: the recipient's makes the address bad,
+ * the sender's (the addresser, the envelope sender) refuses the sender, any
+ * other blames nobody's address. Hard and advice are then derived as the
  * library documents (docs/RULES.md) for any reason we set.
  */
 #include <ctype.h>
@@ -136,6 +139,204 @@ static void settle(struct smtpcodes_verdict *v)
 	          (v->reason == SMTPCODES_REASON_USERUNKNOWN || v->reason == SMTPCODES_REASON_HOSTUNKNOWN ||
 	           v->reason == SMTPCODES_REASON_HASMOVED || v->reason == SMTPCODES_REASON_NOTACCEPT);
 	v->action = action_for(v->reason, v->klass);
+	/* as the library refines it: the sender's domain does not resolve, or
+	 * nobody can tell whose domain it is */
+	if (v->reason == SMTPCODES_REASON_REJECTED && v->klass != SMTPCODES_CLASS_SUCCESS) {
+		if (v->flags & SMTPCODES_VERDICT_SENDER_DOMAIN)
+			v->action = SMTPCODES_ACTION_FIX_CONFIGURATION;
+		else if (v->flags & SMTPCODES_VERDICT_WHOSE_DOMAIN)
+			v->action = SMTPCODES_ACTION_INVESTIGATE;
+	}
+}
+
+/*
+ * Whose domain a reply names. A reply that says a domain does not exist may
+ * mean the recipient's (the address is bad), or the sender's (the server
+ * checked our MAIL FROM or From: and found no such domain; the recipient is
+ * fine). The reply's words rarely say which; the addresses do.
+ */
+enum whose { WHOSE_NONE, WHOSE_NEITHER, WHOSE_RECIPIENT, WHOSE_SENDER, WHOSE_BOTH };
+
+#define WHOSE_MAX_SENDERS 5 /* four header fields and Postfix's X-Postfix-Sender */
+
+/* Shortens *n so that s[0..*n) holds no trailing dot. */
+static void domain_trim(const char *s, size_t *n)
+{
+	while (*n && s[*n - 1] == '.')
+		(*n)--;
+}
+
+/* How close a domain a reply names (a) is to an address's domain (b), any
+ * case, trailing dots ignored: 2 the same; 1 a parent of it ("example.com"
+ * for "mail.example.com": if the parent does not exist, neither does b) or,
+ * when sub is set, a subdomain of it (a host of the same owner); 0 not
+ * related. The shorter name must have two labels at least, so that
+ * "example.com" and "other.com" are not related through "com". */
+static int domain_rel(const char *a, size_t al, const char *b, size_t bl, int sub)
+{
+	domain_trim(a, &al);
+	domain_trim(b, &bl);
+	if (!al || !bl)
+		return 0;
+	if (al == bl)
+		return !strncasecmp(a, b, al) ? 2 : 0;
+	if (al < bl)
+		return memchr(a, '.', al) && b[bl - al - 1] == '.' && !strncasecmp(b + bl - al, a, al);
+	return sub && memchr(b, '.', bl) && a[al - bl - 1] == '.' && !strncasecmp(a + al - bl, b, bl);
+}
+
+/* The domain of the first address in s (a header value, NULL allowed):
+ * sets *d and *n and returns 1, or 0 when there is none. */
+static int addr_domain(const char *s, const char **d, size_t *n)
+{
+	size_t as, al;
+	const char *at;
+	if (!s || !bounce_find_addr(s, strlen(s), &as, &al))
+		return 0;
+	at = memchr(s + as, '@', al);
+	if (!at)
+		return 0;
+	*d = at + 1;
+	*n = al - (size_t)(at + 1 - (s + as));
+	return *n > 0;
+}
+
+static int host_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_';
+}
+
+/* The next domain name a text names from *pos on, in an address or alone
+ * ("553 mail.example.com does not exist"): a dotted name whose last label is
+ * letters (or an IDN's xn--), not an IP address, a status code, a web
+ * address's host or the remote host's own name (skip, may be ""). Sets *d
+ * and *n and moves *pos past it; 0 at the end. */
+static int next_domain(const char *s, size_t len, size_t *pos, const char *skip, const char **d, size_t *n)
+{
+	size_t i = *pos, sl = strlen(skip);
+	while (i < len) {
+		size_t b, e, last, k;
+		int alpha = 1;
+		if (!host_char((unsigned char)s[i]) || s[i] == '.' || (i > 0 && host_char((unsigned char)s[i - 1]))) {
+			i++;
+			continue;
+		}
+		b = i;
+		e = b;
+		while (e < len && host_char((unsigned char)s[e]))
+			e++;
+		i = e;
+		if (e < len && s[e] == '@')
+			continue; /* a local part: its domain comes next */
+		if (b >= 2 && s[b - 1] == '/' && s[b - 2] == '/')
+			continue; /* a web address */
+		if (e < len && s[e] == '/')
+			continue;
+		while (e > b && (s[e - 1] == '.' || s[e - 1] == '-'))
+			e--;
+		last = e;
+		while (last > b && s[last - 1] != '.')
+			last--;
+		if (last == b || e - last < 2)
+			continue;
+		for (k = last; k < e; k++)
+			if (!isalpha((unsigned char)s[k]))
+				alpha = 0;
+		if (!alpha && !(e - last > 4 && !strncasecmp(s + last, "xn--", 4)))
+			continue;
+		if (sl && e - b == sl && !strncasecmp(s + b, skip, sl))
+			continue;
+		*d = s + b;
+		*n = e - b;
+		*pos = i;
+		return 1;
+	}
+	*pos = len;
+	return 0;
+}
+
+/* Whose domain the reply text s[0..n) names: compared with the recipient's
+ * domain and with every domain the sender is known by (the addresser, the
+ * original's Return-Path and From, the bounce's own addressee, which is the
+ * envelope sender, and Postfix's X-Postfix-Sender). A host under the
+ * recipient's domain says nothing of the domain itself; one under the
+ * sender's is the sender's own. The closest relation wins; a tie names
+ * both. */
+static enum whose whose_domain(const struct bounce_msg *m, const char *addresser, const struct bounce_rec *r,
+                               const char *s, size_t n)
+{
+	const char *sd[WHOSE_MAX_SENDERS], *rd = NULL, *d, *cand[4];
+	size_t sdl[WHOSE_MAX_SENDERS], rdl = 0, ns = 0, pos = 0, dl, i;
+	int best_r = 0, best_s = 0, named = 0;
+
+	addr_domain(r->recipient, &rd, &rdl);
+	cand[0] = addresser;
+	cand[1] = m->has_orig ? bounce_hdr(&m->orig, "Return-Path") : NULL;
+	cand[2] = m->has_orig ? bounce_hdr(&m->orig, "From") : NULL;
+	cand[3] = bounce_hdr(&m->top, "To");
+	for (i = 0; i < 4; i++)
+		if (addr_domain(cand[i], &sd[ns], &sdl[ns]))
+			ns++;
+	if (m->dsn) {
+		const char *x = bounce_memcasemem(m->dsn, m->dsnlen, "X-Postfix-Sender:");
+		if (x) {
+			size_t rest = m->dsnlen - (size_t)(x - m->dsn), as, al;
+			const char *eol = memchr(x, '\n', rest);
+			if (bounce_find_addr(x, eol ? (size_t)(eol - x) : rest, &as, &al) &&
+			    (d = memchr(x + as, '@', al)) != NULL) {
+				sd[ns] = d + 1;
+				sdl[ns++] = al - (size_t)(d + 1 - (x + as));
+			}
+		}
+	}
+
+	while (next_domain(s, n, &pos, r->rhost, &d, &dl)) {
+		named = 1;
+		if (rd) {
+			int k = domain_rel(d, dl, rd, rdl, 0);
+			if (k > best_r)
+				best_r = k;
+		}
+		for (i = 0; i < ns; i++) {
+			int k = domain_rel(d, dl, sd[i], sdl[i], 1);
+			if (k > best_s)
+				best_s = k;
+		}
+	}
+	if (!named)
+		return WHOSE_NONE;
+	if (best_r > best_s)
+		return WHOSE_RECIPIENT;
+	if (best_s > best_r)
+		return WHOSE_SENDER;
+	return best_r ? WHOSE_BOTH : WHOSE_NEITHER;
+}
+
+/* A verdict that a domain does not exist, settled by whose domain it is
+ * (text: the reply, n bytes). "Host unknown" and its kin, which the sending
+ * MTA mostly says of the recipient's domain, change only when the reply
+ * names the sender's domain and not the recipient's. A reply the library
+ * could not attribute (WHOSE_DOMAIN) blames the recipient only when it names
+ * the recipient's domain; naming both, the sender's comes first (the
+ * recipient's domain led us to the server that answered, so it exists);
+ * naming neither, nobody's address is blamed (rejected, investigate). */
+static void domain_verdict(const struct bounce_msg *m, const char *addresser, const struct bounce_rec *r,
+                           const char *text, size_t n, struct smtpcodes_verdict *v)
+{
+	int unsure = (v->flags & SMTPCODES_VERDICT_WHOSE_DOMAIN) != 0;
+	enum whose w;
+	if (v->reason != SMTPCODES_REASON_HOSTUNKNOWN && !(unsure && v->reason == SMTPCODES_REASON_REJECTED))
+		return;
+	w = whose_domain(m, addresser, r, text, n);
+	if (w == WHOSE_SENDER || (unsure && w == WHOSE_BOTH)) {
+		v->reason = SMTPCODES_REASON_REJECTED;
+		v->flags = (v->flags & ~SMTPCODES_VERDICT_WHOSE_DOMAIN) | SMTPCODES_VERDICT_SENDER_DOMAIN;
+	} else if (unsure && w == WHOSE_RECIPIENT) {
+		v->reason = SMTPCODES_REASON_HOSTUNKNOWN;
+		v->flags &= ~SMTPCODES_VERDICT_WHOSE_DOMAIN;
+	} else if (unsure) {
+		v->reason = SMTPCODES_REASON_REJECTED;
+	}
 }
 
 /* The reason the enhanced code alone gives (classifying "5.1.1" by itself). */
@@ -316,7 +517,7 @@ static int unknown_is_filter(const struct bounce_rec *r, enum smtpcodes_stage st
 	       (!rcpt && ((en->subject == 2 && en->detail == 1) || en->subject == 3));
 }
 
-void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct bounce_rec *r)
+void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char *addresser, struct bounce_rec *r)
 {
 	char in[BOUNCE_DIAG_MAX + 64];
 	size_t dl = strlen(r->diag), o = 0;
@@ -456,6 +657,11 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, struct boun
 	/* ... and in answer to MAIL FROM they are about the sender */
 	if (v.reason == SMTPCODES_REASON_USERUNKNOWN && st == SMTPCODES_STAGE_MAIL)
 		v.reason = SMTPCODES_REASON_REJECTED;
+	/* a domain that does not exist: whose? */
+	if (rs >= 0)
+		domain_verdict(m, addresser, r, r->diag + rs, dl - (size_t)rs, &v);
+	else
+		domain_verdict(m, addresser, r, r->diag, dl, &v);
 	/* refused before any command of ours: the sending host is blocked */
 	if ((st == SMTPCODES_STAGE_CONNECT || st == SMTPCODES_STAGE_HELO) && v.klass != SMTPCODES_CLASS_SUCCESS &&
 	    (v.reason == SMTPCODES_REASON_UNDEFINED || v.reason == SMTPCODES_REASON_REJECTED ||
