@@ -254,18 +254,31 @@ void sc_out_tsv(struct sc_out *o, const char *s, size_t n)
 
 void sc_out_term(struct sc_out *o, const char *s, size_t n)
 {
-	size_t i, start = 0;
+	size_t i, k, start = 0, ul;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0 && (i == 0 || (unsigned char)s[i - 1] < 0xc0))) {
-			/* C0 controls, DEL, and a stray C1 byte not inside UTF-8 */
-			if (c == '\t') {
+		ul = 1;
+		if (c >= 0x80) {
+			ul = utf8_len((const unsigned char *)s + i, n - i);
+			/* a whole UTF-8 character goes as it is, unless it is a C1
+			 * control (U+0080 to U+009F); a byte outside UTF-8 is
+			 * escaped when it is a C1 control itself */
+			if (ul > 1 && !(c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+				i += ul - 1;
 				continue;
 			}
-			sc_out_put(o, s + start, i - start);
-			sc_out_printf(o, "\\x%02x", c);
-			start = i + 1;
+			if (ul == 0 && c >= 0xa0)
+				continue;
+			ul = ul ? ul : 1;
+		} else if ((c >= 0x20 && c != 0x7f) || c == '\t') {
+			continue;
 		}
+		/* C0 controls, DEL, C1 controls */
+		sc_out_put(o, s + start, i - start);
+		for (k = 0; k < ul; k++)
+			sc_out_printf(o, "\\x%02x", (unsigned char)s[i + k]);
+		i += ul - 1;
+		start = i + 1;
 	}
 	sc_out_put(o, s + start, n - start);
 }

@@ -56,7 +56,8 @@ void sc_out_json_str(struct sc_out *o, const char *s, size_t n);
 void sc_out_json_cstr(struct sc_out *o, const char *s);
 /* A TSV field: tabs, CR and LF become spaces, other control bytes '?'. */
 void sc_out_tsv(struct sc_out *o, const char *s, size_t n);
-/* Text for a terminal: control characters as \xHH. */
+/* Text for a terminal: control characters (C0, DEL, C1 also when written in
+ * UTF-8, a stray byte 0x80-0x9f) as \xHH; UTF-8 characters as they are. */
 void sc_out_term(struct sc_out *o, const char *s, size_t n);
 /* HTML text: & < > " ' escaped, control characters dropped. */
 void sc_out_html(struct sc_out *o, const char *s, size_t n);
