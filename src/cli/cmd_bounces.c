@@ -61,7 +61,8 @@
 #define BOUNCES_DIRS     64                     /* folders kept open for their files */
 #define BOUNCES_RBUF     (64u * 1024)           /* a thread's read buffer at least */
 #define SIZE_UNKNOWN     (~0ULL)                /* struct input: a folder's file, standard input */
-#define BOUNCES_PIECE    (4u * 1024 * 1024)     /* a big mbox is read in pieces of about this size */
+#define BOUNCES_PIECE    (4u * 1024 * 1024)     /* a big mbox is read in pieces of at most about this size */
+#define BOUNCES_PIECE_MIN (1024u * 1024)        /* ... and at least this size (see piece_for()) */
 
 static void help(FILE *f)
 {
@@ -171,7 +172,9 @@ struct run {
 	int engine;             /* 0 loading, 1 loaded, -1 failed (engine_rc) */
 	int engine_rc;
 	int go;                 /* the batches are made */
-	size_t piece;           /* a big mbox is cut into pieces of this size */
+	size_t piece;           /* a big mbox is cut into pieces of at most this size */
+	int piece_fixed;        /* ... and of exactly this size (a test asked) */
+	int jobs;               /* threads asked for (--jobs) */
 	/* the progress line: bytes of inputs of known size, else files */
 	struct sc_progress prog;
 	unsigned long long pdone;
@@ -772,15 +775,15 @@ static struct input *add_job(struct run *run, const char *path)
 }
 
 /*
- * A big mbox named as an argument becomes pieces of about run->piece bytes
- * (BOUNCES_PIECE; the tests set SMTPCODES_BOUNCES_PIECE), cut at message
+ * A big mbox named as an argument becomes pieces of about piece bytes
+ * (piece_for(); the tests set SMTPCODES_BOUNCES_PIECE), cut at message
  * starts, each an input of its own: the threads read them side by side, and
  * a thread holds one piece at a time, so memory stays bounded however big
  * the file. The records are the same as from the whole file (see
  * next_cut()). Anything else, or a file that cannot be mapped here, is one
  * input as before.
  */
-static void split_mbox(struct run *run, const char *path, unsigned long long size)
+static void split_mbox(struct run *run, const char *path, unsigned long long size, size_t piece)
 {
 	const char *m, *e, *from;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -796,7 +799,7 @@ static void split_mbox(struct run *run, const char *path, unsigned long long siz
 	m = map;
 	e = m + size;
 	for (from = m; from < e;) {
-		const char *to = (size_t)(e - from) > 2 * run->piece ? next_cut(from + run->piece, m, e) : e;
+		const char *to = (size_t)(e - from) > 2 * piece ? next_cut(from + piece, m, e) : e;
 		struct input *in = add_job(run, path);
 		in->piece = 1;
 		in->off = (unsigned long long)(from - m);
@@ -804,6 +807,19 @@ static void split_mbox(struct run *run, const char *path, unsigned long long siz
 		from = to;
 	}
 	munmap(map, (size_t)size);
+}
+
+/* The size of the pieces a file of size bytes is cut into, if it is an
+ * mbox: about an eighth of a thread's share, so that the threads end close
+ * together (an 11 MB mbox in 4 MB pieces kept one of two threads busy for
+ * 7 MB of it), but no less than BOUNCES_PIECE_MIN, so that a piece's own
+ * cost stays small, and no more than run->piece, which bounds the memory. */
+static size_t piece_for(const struct run *run, unsigned long long size)
+{
+	unsigned long long p = size / (8ull * (unsigned)run->jobs);
+	if (run->piece_fixed || p > run->piece)
+		return run->piece;
+	return p < BOUNCES_PIECE_MIN ? BOUNCES_PIECE_MIN : (size_t)p;
 }
 
 /* A folder entry: its path (the folder's, then its name) and what
@@ -841,8 +857,9 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		int missing = stat(path, &st) != 0;
 		/* a file, or a named input that is not there: its worker
 		 * reports it */
-		if (!missing && S_ISREG(st.st_mode) && (unsigned long long)st.st_size > 2 * run->piece) {
-			split_mbox(run, path, (unsigned long long)st.st_size);
+		size_t piece = missing ? 0 : piece_for(run, (unsigned long long)st.st_size);
+		if (!missing && S_ISREG(st.st_mode) && (unsigned long long)st.st_size > 2 * piece) {
+			split_mbox(run, path, (unsigned long long)st.st_size, piece);
 			return;
 		}
 		if ((!missing && !S_ISDIR(st.st_mode)) || (missing && depth == 0)) {
@@ -1141,14 +1158,17 @@ static int write_suppressions(struct supp *supp, size_t nsupp, const char *path)
 	return 0;
 }
 
-/* 1 when the arguments name a single input that is no folder (or none:
- * standard input). */
-static int one_input(int n, char **args)
+/* 1 when the arguments name a single input that is no folder and is not
+ * cut into pieces (or none: standard input). */
+static int one_input(const struct run *run, int n, char **args)
 {
 	struct stat st;
 	if (n == 0)
 		return 1;
-	return n == 1 && (!strcmp(args[0], "-") || (stat(args[0], &st) == 0 && !S_ISDIR(st.st_mode)));
+	if (n > 1 || !strcmp(args[0], "-"))
+		return n == 1;
+	return stat(args[0], &st) == 0 && !S_ISDIR(st.st_mode) &&
+	       !(S_ISREG(st.st_mode) && (unsigned long long)st.st_size > 2 * piece_for(run, (unsigned long long)st.st_size));
 }
 
 static int default_jobs(void)
@@ -1183,6 +1203,7 @@ int cmd_bounces(int argc, char **argv)
 	/* the tests cut small mboxes into many pieces */
 	if (getenv("SMTPCODES_BOUNCES_PIECE"))
 		run.piece = strtoul(getenv("SMTPCODES_BOUNCES_PIECE"), NULL, 10);
+	run.piece_fixed = run.piece != 0;
 	if (!run.piece)
 		run.piece = BOUNCES_PIECE;
 	optind = 1;
@@ -1207,6 +1228,7 @@ int cmd_bounces(int argc, char **argv)
 		default: help(stderr); free(rules); return EX_USAGE;
 		}
 	}
+	run.jobs = njobs;
 	wk = xcalloc((size_t)njobs, sizeof *wk);
 	th = xcalloc((size_t)njobs, sizeof *th);
 	for (c = 0; c < njobs; c++)
@@ -1219,7 +1241,7 @@ int cmd_bounces(int argc, char **argv)
 	/* with two threads or more, the second loads the classifier while
 	 * this one collects the files (one file or standard input: nothing
 	 * to collect, no second thread to wait for) */
-	loading = njobs > 1 && !one_input(argc - optind, argv + optind) &&
+	loading = njobs > 1 && !one_input(&run, argc - optind, argv + optind) &&
 	          !pthread_create(&th[1], NULL, loader, &wk[1]);
 	if (!loading) {
 		rc = sc_engine_open(&wk[0].eng, rules, nrules);
