@@ -113,10 +113,12 @@ $(BUILD)/gen/rules_db.c: $(BUILD)/tools/rulesdb
 
 # the phrase table of the bounce modules, compiled once at build time
 # (tools/needlesdb.c); built from bounce_needles.c itself
-$(BUILD)/tools/needlesdb: tools/needlesdb.c tools/needlesdb_empty.c src/bounce/bounce_needles.c src/common/util.c
+$(BUILD)/tools/needlesdb: tools/needlesdb.c tools/needlesdb_empty.c src/bounce/bounce_needles.c src/common/util.c \
+                          src/common/progress.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDSAN) -o $@ tools/needlesdb.c tools/needlesdb_empty.c \
-	  src/bounce/bounce_needles.c src/common/util.c $(shell pkg-config --libs libhs) -lstdc++ -lm -lpthread
+	  src/bounce/bounce_needles.c src/common/util.c src/common/progress.c $(shell pkg-config --libs libhs) \
+	  -lstdc++ -lm -lpthread
 
 $(BUILD)/gen/needles_db.c: $(BUILD)/tools/needlesdb $(KBGEN)
 	@mkdir -p $(@D)

@@ -26,10 +26,13 @@
  * asking its size first.
  *
  * A big mbox named as an argument is cut at message starts into pieces of
- * some megabytes, each a batch of its own (split_mbox()); standard input
- * and pipes are read as they come, an mbox there a piece at a time, its
- * records written as soon as all before them are (stream()). Either way
- * memory stays bounded, and the records are those of reading it whole.
+ * some megabytes, each a batch of its own (split_mbox()); the cuts are
+ * found by reading a window of 64 KB around each with pread()
+ * (src/bounce/bounce_mbox.c), not by mapping the file, and each piece is
+ * read with pread() by the thread that takes it. Standard input and pipes
+ * are read as they come, an mbox there a piece at a time, its records
+ * written as soon as all before them are (stream()). Either way memory
+ * stays bounded, and the records are those of reading it whole.
  * On a terminal, a progress line shows bytes (or files) done and messages
  * per second.
  */
@@ -50,6 +53,7 @@
 #include <unistd.h>
 
 #include "bounce/bounce.h"
+#include "bounce/bounce_mbox.h"
 #include "cli/cli.h"
 #include "common/engine.h"
 #include "common/out.h"
@@ -405,38 +409,6 @@ static void one_message(struct ctx *c, const char *origin, const char *buf, size
 	bounce_list_free(&l);
 }
 
-/* Is the line at p (up to e) a full mbox separator: "From", the sender, a
- * weekday, ..., a time, a year ("From MAILER-DAEMON  Thu Jul  2 12:05:05
- * 2020")? */
-static int from_line(const char *p, const char *e)
-{
-	static const char days[] = "MonTueWedThuFriSatSun";
-	const char *nl = memchr(p, '\n', (size_t)(e - p)), *le = nl ? nl : e, *d;
-	size_t i;
-	if (le > p && le[-1] == '\r')
-		le--;
-	if (le - p < 30 || memcmp(p, "From ", 5) || p[5] == ' ')
-		return 0;
-	d = memchr(p + 5, ' ', (size_t)(le - p - 5));
-	while (d && d < le && *d == ' ')
-		d++;
-	if (!d || le - d < 20 || d[3] != ' ' || !memchr(d, ':', (size_t)(le - d)))
-		return 0;
-	for (i = 0; i < 7 && memcmp(d, days + 3 * i, 3); i++)
-		;
-	return i < 7 && le[-5] == ' ' && isdigit((unsigned char)le[-1]) && isdigit((unsigned char)le[-2]) &&
-	       isdigit((unsigned char)le[-3]) && isdigit((unsigned char)le[-4]);
-}
-
-/* Does the line end at f close the message whose text began at start (up
- * to e), because a new one starts after it: a "From " line after a blank
- * line of the message, or a whole separator with its date? */
-static int mbox_break(const char *f, const char *start, const char *e)
-{
-	return f + 6 <= e && !memcmp(f + 1, "From ", 5) && f > start &&
-	       (f[-1] == '\n' || (f[-1] == '\r' && f - 1 > start && f[-2] == '\n') || from_line(f + 1, e));
-}
-
 /* An mbox: messages start at lines "From " after a blank line (or at the
  * very start), or at any line that is a whole separator with its date
  * (messages glued together without the blank line); the "From " line
@@ -449,7 +421,7 @@ static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
 	while (p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		const char *start = nl ? nl + 1 : e, *f = start;
-		while ((f = memchr(f, '\n', (size_t)(e - f))) != NULL && !mbox_break(f, start, e))
+		while ((f = memchr(f, '\n', (size_t)(e - f))) != NULL && !bounce_mbox_break(f, start, e))
 			f++;
 		f = f ? f + 1 : e;
 		if (f > start) {
@@ -466,35 +438,6 @@ static void mbox(struct ctx *c, const char *origin, const char *buf, size_t len)
 		}
 		p = f;
 	}
-}
-
-/* Does the line that starts at b (up to e) start with "From "? */
-static int from_at(const char *b, const char *e)
-{
-	return e - b >= 5 && !memcmp(b, "From ", 5);
-}
-
-/* Where the first "From " line at or after p in the mbox m..e starts, that
- * mbox() reading the whole file would also take as a message start; e when
- * there is none. A candidate is taken only when neither of the two lines
- * before it starts with "From ": then the message before it began at the
- * earlier of them or before, so it is not empty and its blank line is its
- * own, and mbox_break() gives the same answer with m as the start as with
- * the message's. (A line "From " in a message body can make a cut come one
- * message later; never at a place mbox() would not cut.) */
-static const char *next_cut(const char *p, const char *m, const char *e)
-{
-	const char *f = p - 1;
-	while ((f = memmem(f, (size_t)(e - f), "\nFrom ", 6)) != NULL) {
-		const char *y = memrchr(m, '\n', (size_t)(f - m)), *x;
-		if (y && !from_at(y + 1, e)) {
-			x = memrchr(m, '\n', (size_t)(y - m));
-			if (x && !from_at(x + 1, e) && mbox_break(f, m, e))
-				return f + 1;
-		}
-		f++;
-	}
-	return e;
 }
 
 /* Where read_input() put an input, and so how it is let go. */
@@ -640,7 +583,7 @@ done:
 /* A whole input in memory: an mbox, or one message. */
 static void whole(struct ctx *c, const char *path, char *buf, size_t len)
 {
-	if (from_at(buf, buf + len)) {
+	if (bounce_mbox_from_at(buf, buf + len)) {
 		mbox(c, path, buf, len);
 	} else if ((len = normalize_eol(buf, len)) == 0 || memchr(buf, ':', len < 4096 ? len : 4096) == NULL) {
 		sc_warn("bounces: %s: not a mail message, skipped", path);
@@ -673,8 +616,8 @@ static void pass_on(struct ctx *c)
 /*
  * Standard input or a pipe (fd), read as it comes. An mbox goes on a piece
  * at a time: once 2 * run->piece bytes are in, the messages up to the first
- * cut next_cut() finds after run->piece are read and their records passed
- * on, so a stream of any length needs memory for a piece and its largest
+ * cut bounce_mbox_next_cut() finds after run->piece are read and their
+ * records passed on, so a stream of any length needs memory for a piece and its largest
  * message. Anything else is one message of BOUNCES_MAX_FILE at most.
  */
 static void stream(struct ctx *c, const char *path, int fd)
@@ -698,7 +641,7 @@ static void stream(struct ctx *c, const char *path, int fd)
 		have += (size_t)r;
 		c->job->bytes += (size_t)r;
 		if (is_mbox < 0 && have >= 5)
-			is_mbox = from_at(wk->rbuf, wk->rbuf + have);
+			is_mbox = bounce_mbox_from_at(wk->rbuf, wk->rbuf + have);
 		if (!is_mbox && have > BOUNCES_MAX_FILE) {
 			sc_warn("bounces: %s: a message larger than %u bytes, skipped", path, BOUNCES_MAX_FILE);
 			c->job->rc = EX_DATAERR;
@@ -708,7 +651,7 @@ static void stream(struct ctx *c, const char *path, int fd)
 			/* only whole lines: a separator is known by its whole line */
 			const char *m = wk->rbuf, *e = memrchr(m, '\n', have), *cut;
 			e = e ? e + 1 : m;
-			cut = e - m > (ptrdiff_t)look ? next_cut(m + look, m, e) : e;
+			cut = e - m > (ptrdiff_t)look ? bounce_mbox_next_cut(m + look, m, e) : e;
 			if (cut == e) {
 				look = (size_t)(e - m); /* a big message: read on */
 				continue;
@@ -774,39 +717,58 @@ static struct input *add_job(struct run *run, const char *path)
 	return add_input(run, xstrdup(path), -1, 0);
 }
 
+/* Adds the piece from .. to of the mbox path. */
+static void add_piece(struct run *run, const char *path, unsigned long long from, unsigned long long to)
+{
+	struct input *in = add_job(run, path);
+	in->piece = 1;
+	in->off = from;
+	in->size = to - from;
+}
+
 /*
  * A big mbox named as an argument becomes pieces of about piece bytes
  * (piece_for(); the tests set SMTPCODES_BOUNCES_PIECE), cut at message
  * starts, each an input of its own: the threads read them side by side, and
  * a thread holds one piece at a time, so memory stays bounded however big
- * the file. The records are the same as from the whole file (see
- * next_cut()). Anything else, or a file that cannot be mapped here, is one
- * input as before.
+ * the file. The cuts are looked for in a window of BOUNCE_MBOX_WINDOW bytes
+ * read with pread() (bounce_mbox_win_cut(), src/bounce/bounce_mbox.c), so
+ * cutting costs no more memory than that, and they give the records of the
+ * whole file. A file that cannot be read here, or is no mbox, is one input
+ * as before. When a read fails or finds the file shorter, that is said
+ * with the offset, and what was read is kept: the pieces cut so far and
+ * the rest up to where the reading stopped.
  */
 static void split_mbox(struct run *run, const char *path, unsigned long long size, size_t piece)
 {
-	const char *m, *e, *from;
+	struct bounce_mbox_win w;
+	unsigned long long from = 0;
+	char head[5];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	void *map = fd < 0 || size > SIZE_MAX ? MAP_FAILED : mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (fd >= 0)
-		close(fd);
-	if (map == MAP_FAILED || !from_at(map, (const char *)map + size)) {
-		if (map != MAP_FAILED)
-			munmap(map, (size_t)size);
+	if (fd < 0 || pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
+	    !bounce_mbox_from_at(head, head + sizeof head)) {
+		if (fd >= 0)
+			close(fd);
 		add_job(run, path);
 		return;
 	}
-	m = map;
-	e = m + size;
-	for (from = m; from < e;) {
-		const char *to = (size_t)(e - from) > 2 * piece ? next_cut(from + piece, m, e) : e;
-		struct input *in = add_job(run, path);
-		in->piece = 1;
-		in->off = (unsigned long long)(from - m);
-		in->size = (unsigned long long)(to - from);
+	bounce_mbox_win_init(&w, fd, size, BOUNCE_MBOX_WINDOW);
+	while (from < size) {
+		unsigned long long to = size - from > 2 * piece ? bounce_mbox_win_cut(&w, from + piece) : size;
+		if (w.failed) {
+			sc_warn("bounces: %s: %s at byte %llu, which it held when the run began", path,
+			        w.err ? strerror(w.err) : "ends", w.erroff);
+			if (!run->rc)
+				run->rc = EX_IOERR;
+			if (w.erroff > from)
+				add_piece(run, path, from, w.erroff);
+			break;
+		}
+		add_piece(run, path, from, to);
 		from = to;
 	}
-	munmap(map, (size_t)size);
+	bounce_mbox_win_free(&w);
+	close(fd);
 }
 
 /* The size of the pieces a file of size bytes is cut into, if it is an

@@ -2,12 +2,25 @@
  * progress.c - the progress line on standard error (see progress.h). The
  * caller asks sc_progress_due() per line (a decrement); the clock is read
  * only then, and the line redrawn at most four times a second.
+ *
+ * The progress begun last is the active one: sc_warn() (util.c) erases
+ * its line before a warning, through sc_progress_clear(), so that a
+ * warning from any thread starts on a line of its own; the next update
+ * draws the line again. Whether the line is on the screen (shown) is read
+ * and changed only with its stream locked (flockfile()), in the same
+ * locked stretch as the writes that put it there or erase it; the active
+ * pointer is guarded by a mutex of its own, taken inside the stream's lock
+ * where both are held.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/progress.h"
+
+static pthread_mutex_t active_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sc_progress *active; /* begun and not yet ended */
 
 #define FIRST_AFTER 1.0  /* seconds before the first line appears */
 #define REDRAW 0.25
@@ -32,6 +45,9 @@ void sc_progress_begin(struct sc_progress *p, FILE *f, const char *label, unsign
 	p->enabled = p->tty && (total == 0 || total >= SC_PROGRESS_MIN_BYTES);
 	p->start = p->tty ? now() : 0;
 	p->last = p->start;
+	pthread_mutex_lock(&active_mu);
+	active = p;
+	pthread_mutex_unlock(&active_mu);
 }
 
 void sc_progress_units(struct sc_progress *p, const char *unit, const char *rate)
@@ -109,17 +125,37 @@ void sc_progress_update(struct sc_progress *p, unsigned long long bytes, unsigne
 		return;
 	p->last = t;
 	sc_progress_text(p, bytes, lines, el, line, sizeof line);
+	flockfile(p->f);
 	fprintf(p->f, "\r\033[K%s", line);
 	fflush(p->f);
 	p->shown = 1;
+	funlockfile(p->f);
 }
 
 void sc_progress_end(struct sc_progress *p)
 {
+	flockfile(p->f);
 	if (p->shown) {
 		fputs("\r\033[K", p->f);
 		fflush(p->f);
 	}
 	p->shown = 0;
 	p->enabled = 0;
+	funlockfile(p->f);
+	pthread_mutex_lock(&active_mu);
+	if (active == p)
+		active = NULL;
+	pthread_mutex_unlock(&active_mu);
+}
+
+void sc_progress_clear(FILE *f)
+{
+	flockfile(f);
+	pthread_mutex_lock(&active_mu);
+	if (active && active->f == f && active->shown) {
+		fputs("\r\033[K", f);
+		active->shown = 0;
+	}
+	pthread_mutex_unlock(&active_mu);
+	funlockfile(f);
 }

@@ -5,8 +5,13 @@
  * error is a terminal, the input is large (or of unknown size) and the run
  * has lasted a moment; otherwise every call is a cheap no-op.
  *
- * Ownership: struct sc_progress lives in the caller's storage; label is
- * borrowed and must stay valid until sc_progress_end().
+ * Warnings (sc_warn()) erase the line first, from any thread, and the
+ * next update draws it again.
+ *
+ * Ownership: struct sc_progress lives in the caller's storage and must stay
+ * there until sc_progress_end(), which every sc_progress_begin() needs (the
+ * progress begun last is remembered for the warnings); label is borrowed
+ * and must stay valid until sc_progress_end().
  */
 #ifndef SC_PROGRESS_H
 #define SC_PROGRESS_H
@@ -61,8 +66,15 @@ void sc_progress_update(struct sc_progress *p, unsigned long long bytes, unsigne
 void sc_progress_text(const struct sc_progress *p, unsigned long long done, unsigned long long count, double elapsed,
                       char *dst, size_t dstlen);
 
-/* Clears the line (if one was shown). */
+/* Clears the line (if one was shown). p is no longer the active one. */
 void sc_progress_end(struct sc_progress *p);
+
+/* Erases the line of the active progress (the one begun last and not yet
+ * ended) if it is shown on f, so that what is written to f next starts a
+ * line of its own; the next sc_progress_update() draws it again. Safe from
+ * any thread; sc_warn() calls it with f locked (flockfile()) for the whole
+ * warning. */
+void sc_progress_clear(FILE *f);
 
 /* Formats "1.2 GB", "512 KB" into dst (for tests and messages). */
 void sc_progress_bytes(unsigned long long b, char *dst, size_t dstlen);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/progress.h"
 #include "common/util.h"
 
 const char *sc_progname = "smtpcodes";
@@ -58,11 +59,16 @@ char *xstrdup(const char *s)
 void sc_warn(const char *fmt, ...)
 {
 	va_list ap;
+	/* one warning at a time, on a line of its own (not after a progress
+	 * line) */
+	flockfile(stderr);
+	sc_progress_clear(stderr);
 	fprintf(stderr, "%s: ", sc_progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 int sc_read_file(const char *path, size_t max, char **data, size_t *len, char *err, size_t errlen)

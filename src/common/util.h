@@ -19,7 +19,9 @@ char *xstrndup(const char *s, size_t n);
 /* The program's name for messages ("smtpcodes"). */
 extern const char *sc_progname;
 
-/* Prints "smtpcodes: " + the formatted message + newline on stderr. */
+/* Prints "smtpcodes: " + the formatted message + newline on stderr, after
+ * erasing a progress line shown there (sc_progress_clear()); one warning
+ * at a time, whole, from any thread. */
 void sc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
