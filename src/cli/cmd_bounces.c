@@ -617,8 +617,8 @@ static void pass_on(struct ctx *c)
  * Standard input or a pipe (fd), read as it comes. An mbox goes on a piece
  * at a time: once 2 * run->piece bytes are in, the messages up to the first
  * cut bounce_mbox_next_cut() finds after run->piece are read and their
- * records passed on, so a stream of any length needs memory for a piece and its largest
- * message. Anything else is one message of BOUNCES_MAX_FILE at most.
+ * records passed on, so a stream of any length needs memory for a piece
+ * and its largest message. Anything else is one message of BOUNCES_MAX_FILE at most.
  */
 static void stream(struct ctx *c, const char *path, int fd)
 {
