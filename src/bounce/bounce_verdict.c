@@ -185,13 +185,13 @@ static int domain_rel(const char *a, size_t al, const char *b, size_t bl, int su
 	return sub && memchr(b, '.', bl) && a[al - bl - 1] == '.' && !strncasecmp(a + al - bl, b, bl);
 }
 
-/* The domain of the first address in s (a header value, NULL allowed):
- * sets *d and *n and returns 1, or 0 when there is none. */
-static int addr_domain(const char *s, const char **d, size_t *n)
+/* The domain of the first address in s[0..len): sets *d and *n and
+ * returns 1, or 0 when there is none. */
+static int addr_domain(const char *s, size_t len, const char **d, size_t *n)
 {
 	size_t as, al;
 	const char *at;
-	if (!s || !bounce_find_addr(s, strlen(s), &as, &al))
+	if (!bounce_find_addr(s, len, &as, &al))
 		return 0;
 	at = memchr(s + as, '@', al);
 	if (!at)
@@ -269,25 +269,19 @@ static enum whose whose_domain(const struct bounce_msg *m, const char *addresser
 	size_t sdl[WHOSE_MAX_SENDERS], rdl = 0, ns = 0, pos = 0, dl, i;
 	int best_r = 0, best_s = 0, named = 0;
 
-	addr_domain(r->recipient, &rd, &rdl);
+	addr_domain(r->recipient, strlen(r->recipient), &rd, &rdl);
 	cand[0] = addresser;
 	cand[1] = m->has_orig ? bounce_hdr(&m->orig, "Return-Path") : NULL;
 	cand[2] = m->has_orig ? bounce_hdr(&m->orig, "From") : NULL;
 	cand[3] = bounce_hdr(&m->top, "To");
 	for (i = 0; i < 4; i++)
-		if (addr_domain(cand[i], &sd[ns], &sdl[ns]))
+		if (cand[i] && addr_domain(cand[i], strlen(cand[i]), &sd[ns], &sdl[ns]))
 			ns++;
-	if (m->dsn) {
-		const char *x = bounce_memcasemem(m->dsn, m->dsnlen, "X-Postfix-Sender:");
-		if (x) {
-			size_t rest = m->dsnlen - (size_t)(x - m->dsn), as, al;
-			const char *eol = memchr(x, '\n', rest);
-			if (bounce_find_addr(x, eol ? (size_t)(eol - x) : rest, &as, &al) &&
-			    (d = memchr(x + as, '@', al)) != NULL) {
-				sd[ns] = d + 1;
-				sdl[ns++] = al - (size_t)(d + 1 - (x + as));
-			}
-		}
+	if (m->dsn && (d = bounce_memcasemem(m->dsn, m->dsnlen, "X-Postfix-Sender:")) != NULL) {
+		size_t rest = m->dsnlen - (size_t)(d - m->dsn);
+		const char *eol = memchr(d, '\n', rest);
+		if (addr_domain(d, eol ? (size_t)(eol - d) : rest, &sd[ns], &sdl[ns]))
+			ns++;
 	}
 
 	while (next_domain(s, n, &pos, r->rhost, &d, &dl)) {
@@ -658,10 +652,10 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 	if (v.reason == SMTPCODES_REASON_USERUNKNOWN && st == SMTPCODES_STAGE_MAIL)
 		v.reason = SMTPCODES_REASON_REJECTED;
 	/* a domain that does not exist: whose? */
-	if (rs >= 0)
-		domain_verdict(m, addresser, r, r->diag + rs, dl - (size_t)rs, &v);
-	else
-		domain_verdict(m, addresser, r, r->diag, dl, &v);
+	{
+		size_t from = rs >= 0 ? (size_t)rs : 0; /* the reply, when it was found */
+		domain_verdict(m, addresser, r, r->diag + from, dl - from, &v);
+	}
 	/* refused before any command of ours: the sending host is blocked */
 	if ((st == SMTPCODES_STAGE_CONNECT || st == SMTPCODES_STAGE_HELO) && v.klass != SMTPCODES_CLASS_SUCCESS &&
 	    (v.reason == SMTPCODES_REASON_UNDEFINED || v.reason == SMTPCODES_REASON_REJECTED ||
