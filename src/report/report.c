@@ -502,10 +502,14 @@ static void count_event(struct sc_report *r, uint32_t file, const struct sc_even
 		if (t / 3600 != r->hour_at || !r->hour_len) {
 			struct tm tm;
 			r->hour_at = t / 3600;
-			gmtime_r(&t, &tm);
-			r->hour_len = strftime(r->hour_key, sizeof r->hour_key, "%Y-%m-%d %H:00", &tm);
+			r->hour_len = gmtime_r(&t, &tm)
+			                      ? strftime(r->hour_key, sizeof r->hour_key, "%Y-%m-%d %H:00", &tm)
+			                      : 0;
 		}
-		count(&r->by_hour, r->hour_key, r->hour_len, st, hard, &w, t);
+		if (r->hour_len)
+			count(&r->by_hour, r->hour_key, r->hour_len, st, hard, &w, t);
+		else
+			count(&r->by_hour, "(no time)", 9, st, hard, &w, t);
 	} else {
 		count(&r->by_hour, "(no time)", 9, st, hard, &w, t);
 	}

@@ -86,9 +86,17 @@ static void hour_chart(struct sc_out *o, const struct sc_report *r, const struct
 		return;
 	}
 	/* one bar per hour from the first to the last, empty hours included;
-	 * the latest HOUR_MAX_BARS hours when the log spans more */
-	h1 = (long long)(e[n - 1]->g.first_time / 3600);
-	h0 = (long long)(e[0]->g.first_time / 3600);
+	 * the latest HOUR_MAX_BARS hours when the log spans more. The keys sort
+	 * as text, which is not time order for years outside 1000..9999, so the
+	 * span is taken from the times themselves. */
+	h0 = h1 = (long long)(e[0]->g.first_time / 3600);
+	for (i = 1; i < n; i++) {
+		long long h = (long long)(e[i]->g.first_time / 3600);
+		if (h < h0)
+			h0 = h;
+		if (h > h1)
+			h1 = h;
+	}
 	if (h1 - h0 + 1 > HOUR_MAX_BARS)
 		h0 = h1 - HOUR_MAX_BARS + 1;
 	nb = (size_t)(h1 - h0 + 1);

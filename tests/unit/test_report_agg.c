@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -207,6 +208,30 @@ static void test_html_escapes_log_text(void **state)
 	sc_report_free(r);
 }
 
+/* The hour keys sort as text, which is not time order once a (forged or
+ * broken) timestamp falls outside the years 1000..9999: the chart must take
+ * its span from the times, and a time gmtime() cannot convert counts as
+ * "(no time)". The fuzzer found the first as a negative allocation. */
+static void test_hours_out_of_text_order(void **state)
+{
+	struct sc_report *r = new_report(0, 0);
+	char *html;
+	(void)state;
+	feed(r, SC_STATUS_BOUNCED, "H1", "a@x.example", "550 5.1.1 no such user", 1, 1740990000);
+	feed(r, SC_STATUS_BOUNCED, "H2", "b@x.example", "550 5.1.1 no such user", 2,
+	     (time_t)253402300800LL + 5 * 3600); /* 10000-01-01 05:00, sorts before "2025" */
+	feed(r, SC_STATUS_BOUNCED, "H3", "c@x.example", "550 5.1.1 no such user", 3, (time_t)LLONG_MAX);
+	assert_non_null(find(&r->by_hour, "2025-03-03 08:00"));
+	assert_non_null(find(&r->by_hour, "10000-01-01 05:00"));
+	assert_int_equal(find(&r->by_hour, "(no time)")->g.total, 1);
+	html = render(r, 1);
+	assert_non_null(html);
+	/* the latest hours are charted: the year-10000 bar is there */
+	assert_non_null(strstr(html, "<title>10000-01-01 05:00"));
+	free(html);
+	sc_report_free(r);
+}
+
 static void test_csv_escaping(void **state)
 {
 	char *buf = NULL;
@@ -286,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_totals_and_breakdowns),
 		cmocka_unit_test(test_cap_and_distinct),
 		cmocka_unit_test(test_html_escapes_log_text),
+		cmocka_unit_test(test_hours_out_of_text_order),
 		cmocka_unit_test(test_csv_escaping),
 		cmocka_unit_test(test_suppressions_csv),
 		cmocka_unit_test(test_campaign),
