@@ -19,8 +19,9 @@
  * output does not depend on the number of threads. With two threads or
  * more, the second one loads the classifier while the main thread walks
  * the folders and loads the bounce phrase tables. Each thread reads its
- * files into one buffer it keeps; big files in folders are mapped rather
- * than read. A folder's files are opened by name relative to the folder
+ * files into one buffer it keeps; files of some megabytes in folders are
+ * mapped rather than read, and bigger ones read like standard input (a
+ * piece at a time, see below). A folder's files are opened by name relative to the folder
  * (kept open for the run), so the kernel does not walk the folder's whole
  * path again for each file, and one that fits the buffer is read without
  * asking its size first.
@@ -490,9 +491,10 @@ static int read_piece(struct worker *wk, const struct input *in, char **data, si
 }
 
 /* Reads a whole regular file at its size into the thread's buffer, or
- * leaves standard input and pipes to stream() (*sfd); files of BOUNCES_MMAP_MIN
- * and more (a big mbox) are mapped privately instead, with no size limit:
- * pages are only copied where the line ends are rewritten. A file its folder
+ * leaves standard input, pipes and files of more than two pieces (a big
+ * mbox in a folder) to stream() (*sfd); files of BOUNCES_MMAP_MIN and more
+ * below that are mapped privately instead: pages are only copied where the
+ * line ends are rewritten. A file its folder
  * listed as regular is read at once and its size asked only when it fills
  * the buffer: a read of a regular file that returns less than it asked for
  * has reached the end. */
@@ -539,6 +541,18 @@ static int read_input(struct worker *wk, const struct input *in, char **data, si
 			snprintf(err, errlen, "%s: not a regular file", path);
 			close(fd);
 			return EX_NOINPUT;
+		}
+		*sfd = fd;
+		return 0;
+	}
+	/* a big file a folder listed (one named as an argument was cut into
+	 * pieces already): read from its start as it comes, an mbox a piece
+	 * at a time, so memory stays bounded however big it is */
+	if ((unsigned long long)st.st_size > 2ull * wk->run->piece) {
+		if (lseek(fd, 0, SEEK_SET) != 0) {
+			snprintf(err, errlen, "%s: cannot seek: %s", path, strerror(errno));
+			close(fd);
+			return EX_IOERR;
 		}
 		*sfd = fd;
 		return 0;
@@ -614,7 +628,8 @@ static void pass_on(struct ctx *c)
 }
 
 /*
- * Standard input or a pipe (fd), read as it comes. An mbox goes on a piece
+ * Standard input, a pipe or a big file in a folder (fd), read as it comes
+ * from where fd stands. An mbox goes on a piece
  * at a time: once 2 * run->piece bytes are in, the messages up to the first
  * cut bounce_mbox_next_cut() finds after run->piece are read and their
  * records passed on, so a stream of any length needs memory for a piece

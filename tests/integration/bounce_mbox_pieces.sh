@@ -7,9 +7,9 @@
 # bodies, a message that is only its "From " line) is read whole and then
 # cut into pieces of 1 to 5000 bytes (SMTPCODES_BOUNCES_PIECE), with 1, 2
 # and 3 threads, and also read through a pipe (cut as it comes); a 13 MB
-# one also in pieces of the built-in size, and twelve of it through a pipe
-# in less than 64 MB of memory. A file that shrinks after it was cut gives
-# what was still there and exit 74.
+# one also in pieces of the built-in size, twelve of it through a pipe in
+# less than 64 MB of memory, and four in a folder in less than 40 MB. A
+# file that shrinks after it was cut gives what was still there and exit 74.
 set -eu
 : "${SMTPCODES:?}"
 tmp=$(mktemp -d)
@@ -133,6 +133,24 @@ case $SMTPCODES in
 *asan*) ;;
 *) [ "$(tail -n 1 "$rss")" -lt 65536 ] || { echo "160 MB through a pipe: $(tail -n 1 "$rss") KB of memory"; exit 1; } ;;
 esac
+pipe_rss=$(tail -n 1 "$rss")
+
+# a 53 MB mbox in a folder: the folder's listing says nothing of sizes, so
+# it is not cut beforehand but read like a pipe, a piece at a time; the
+# records are those of naming it, in less memory than the file (a mapping
+# of it held every page read)
+mkdir "$tmp/folder"
+for i in 1 2 3 4; do cat "$tmp/big.mbox"; done >"$tmp/folder/big.mbox"
+"$SMTPCODES" bounces "$tmp/folder/big.mbox" >"$tmp/named" 2>/dev/null || true
+/usr/bin/time -f %M -o "$rss" "$SMTPCODES" bounces "$tmp/folder" >"$tmp/cut" 2>/dev/null || true
+[ "$(grep -c . "$tmp/cut")" = 96000 ] || { echo "big mbox in a folder: $(grep -c . "$tmp/cut") records, not 96000"; exit 1; }
+cmp -s "$tmp/named" "$tmp/cut" || { echo "big mbox in a folder: not the records of naming it"; exit 1; }
+case $SMTPCODES in
+*asan*) ;;
+*) [ "$(tail -n 1 "$rss")" -lt 40960 ] || { echo "53 MB mbox in a folder: $(tail -n 1 "$rss") KB of memory"; exit 1; } ;;
+esac
+folder_rss=$(tail -n 1 "$rss")
+rm -r "$tmp/folder"
 
 # a file cut short after it was cut into pieces: the records of what is
 # still there, each lost piece named, exit 74. With two inputs the classifier
@@ -203,4 +221,4 @@ SHIM
 	done
 	;;
 esac
-echo "$checked cuts of three mboxes give the records of the whole file; 160 MB through a pipe in $(tail -n 1 "$rss") KB; a shrunk file what is left"
+echo "$checked cuts of three mboxes give the records of the whole file; 160 MB through a pipe in $pipe_rss KB, 53 MB in a folder in $folder_rss KB; a shrunk file what is left"
