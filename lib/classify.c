@@ -248,6 +248,8 @@ static int parse_condition(struct sc_rule *r, const char *w, size_t n)
 				r->flags |= SMTPCODES_VERDICT_WHOSE_DOMAIN;
 			else if (vlen == 13 && !memcmp(v, "sender-domain", 13))
 				r->flags |= SMTPCODES_VERDICT_SENDER_DOMAIN;
+			else if (vlen == 14 && !memcmp(v, "sender-address", 14))
+				r->flags |= SMTPCODES_VERDICT_SENDER_ADDRESS;
 			else
 				return -1;
 		} else {
@@ -874,7 +876,8 @@ static enum smtpcodes_action action_of(enum smtpcodes_reason r, enum smtpcodes_c
 	int perm = c == SMTPCODES_CLASS_PERMANENT;
 	if (c == SMTPCODES_CLASS_SUCCESS || c == SMTPCODES_CLASS_INTERMEDIATE)
 		return SMTPCODES_ACTION_NONE;
-	if ((flags & SMTPCODES_VERDICT_SENDER_DOMAIN) && r == SMTPCODES_REASON_REJECTED)
+	if ((flags & (SMTPCODES_VERDICT_SENDER_DOMAIN | SMTPCODES_VERDICT_SENDER_ADDRESS)) &&
+	    r == SMTPCODES_REASON_REJECTED)
 		return SMTPCODES_ACTION_FIX_CONFIGURATION;
 	if ((flags & SMTPCODES_VERDICT_WHOSE_DOMAIN) && r == SMTPCODES_REASON_REJECTED)
 		return SMTPCODES_ACTION_INVESTIGATE;
@@ -1029,12 +1032,34 @@ int smtpcodes_classify(const struct smtpcodes_classifier *cl, struct smtpcodes_s
 		out->source = SMTPCODES_EVIDENCE_NONE;
 	}
 	/* a domain that does not exist, named without saying whose: the stage
-	 * says it (docs/RULES.md, flag=whose-domain) */
+	 * says it, or the enhanced code (X.1.1: the name is a mailbox's, such
+	 * as "john.doe"; X.1.7, X.1.8: the sender's) (docs/RULES.md,
+	 * flag=whose-domain) */
 	if ((out->flags & SMTPCODES_VERDICT_WHOSE_DOMAIN) && reason == SMTPCODES_REASON_REJECTED) {
-		if (stage == SMTPCODES_STAGE_MAIL)
+		const struct smtpcodes_enhanced *en = &reply->enhanced;
+		int addr = en->klass && en->subject == 1;
+		if (stage == SMTPCODES_STAGE_MAIL || (addr && (en->detail == 7 || en->detail == 8))) {
 			out->flags = (out->flags & ~SMTPCODES_VERDICT_WHOSE_DOMAIN) | SMTPCODES_VERDICT_SENDER_DOMAIN;
-		else if (stage == SMTPCODES_STAGE_RCPT)
+		} else if (stage == SMTPCODES_STAGE_RCPT) {
 			reason = SMTPCODES_REASON_HOSTUNKNOWN;
+		} else if (addr && en->detail == 1) {
+			reason = SMTPCODES_REASON_USERUNKNOWN;
+			out->flags &= ~SMTPCODES_VERDICT_WHOSE_DOMAIN;
+		}
+	}
+	/* in answer to MAIL FROM no recipient has been named yet: a reply that
+	 * blames an address or a domain blames the sender's (not notaccept: a
+	 * 521 says the server takes no mail at all) */
+	if (stage == SMTPCODES_STAGE_MAIL && out->klass != SMTPCODES_CLASS_SUCCESS &&
+	    out->klass != SMTPCODES_CLASS_INTERMEDIATE) {
+		if (reason == SMTPCODES_REASON_HOSTUNKNOWN) {
+			reason = SMTPCODES_REASON_REJECTED;
+			out->flags = (out->flags & ~SMTPCODES_VERDICT_WHOSE_DOMAIN) | SMTPCODES_VERDICT_SENDER_DOMAIN;
+		} else if (reason == SMTPCODES_REASON_USERUNKNOWN || reason == SMTPCODES_REASON_HASMOVED ||
+		           reason == SMTPCODES_REASON_SUSPEND) {
+			reason = SMTPCODES_REASON_REJECTED;
+			out->flags |= SMTPCODES_VERDICT_SENDER_ADDRESS;
+		}
 	}
 	out->reason = (enum smtpcodes_reason)reason;
 	out->hard = out->klass == SMTPCODES_CLASS_PERMANENT &&

@@ -328,9 +328,14 @@ enum smtpcodes_evidence {
  * addresses decides by them (smtpcodes bounces does).
  * SENDER_DOMAIN: the sender's own domain does not exist or does not resolve;
  * the action is then fix_configuration.
+ * SENDER_ADDRESS: the sender's own address does not exist (a rule said so,
+ * or a reply to MAIL FROM said "user unknown", which can only mean the
+ * sender: no recipient has been named yet); reason rejected, action
+ * fix_configuration.
  */
 #define SMTPCODES_VERDICT_WHOSE_DOMAIN   0x04u
 #define SMTPCODES_VERDICT_SENDER_DOMAIN  0x08u
+#define SMTPCODES_VERDICT_SENDER_ADDRESS 0x10u
 
 struct smtpcodes_verdict {
 	enum smtpcodes_class klass;

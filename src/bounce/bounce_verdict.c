@@ -139,10 +139,10 @@ static void settle(struct smtpcodes_verdict *v)
 	          (v->reason == SMTPCODES_REASON_USERUNKNOWN || v->reason == SMTPCODES_REASON_HOSTUNKNOWN ||
 	           v->reason == SMTPCODES_REASON_HASMOVED || v->reason == SMTPCODES_REASON_NOTACCEPT);
 	v->action = action_for(v->reason, v->klass);
-	/* as the library refines it: the sender's domain does not resolve, or
-	 * nobody can tell whose domain it is */
+	/* as the library refines it: the sender's domain does not resolve or
+	 * its mailbox does not exist, or nobody can tell whose domain it is */
 	if (v->reason == SMTPCODES_REASON_REJECTED && v->klass != SMTPCODES_CLASS_SUCCESS) {
-		if (v->flags & SMTPCODES_VERDICT_SENDER_DOMAIN)
+		if (v->flags & (SMTPCODES_VERDICT_SENDER_DOMAIN | SMTPCODES_VERDICT_SENDER_ADDRESS))
 			v->action = SMTPCODES_ACTION_FIX_CONFIGURATION;
 		else if (v->flags & SMTPCODES_VERDICT_WHOSE_DOMAIN)
 			v->action = SMTPCODES_ACTION_INVESTIGATE;
