@@ -657,6 +657,12 @@ static void stream(struct ctx *c, const char *path, int fd)
 		c->job->bytes += (size_t)r;
 		if (is_mbox < 0 && have >= 5)
 			is_mbox = bounce_mbox_from_at(wk->rbuf, wk->rbuf + have);
+		/* as whole() decides, but before the rest is read */
+		if (!is_mbox && have >= 4096 && !memchr(wk->rbuf, ':', 4096)) {
+			sc_warn("bounces: %s: not a mail message, skipped", path);
+			c->job->skipped++;
+			return;
+		}
 		if (!is_mbox && have > BOUNCES_MAX_FILE) {
 			sc_warn("bounces: %s: a message larger than %u bytes, skipped", path, BOUNCES_MAX_FILE);
 			c->job->rc = EX_DATAERR;
