@@ -21,10 +21,10 @@
  * the folders and loads the bounce phrase tables. Each thread reads its
  * files into one buffer it keeps; files of some megabytes in folders are
  * mapped rather than read, and bigger ones read like standard input (a
- * piece at a time, see below). A folder's files are opened by name relative to the folder
- * (kept open for the run), so the kernel does not walk the folder's whole
- * path again for each file, and one that fits the buffer is read without
- * asking its size first.
+ * piece at a time, see below). A folder's files are opened by name
+ * relative to the folder (kept open for the run), so the kernel does not
+ * walk the folder's whole path again for each file, and one that fits the
+ * buffer is read without asking its size first.
  *
  * A big mbox named as an argument is cut at message starts into pieces of
  * some megabytes, each a batch of its own (split_mbox()); the cuts are
@@ -494,10 +494,9 @@ static int read_piece(struct worker *wk, const struct input *in, char **data, si
  * leaves standard input, pipes and files of more than two pieces (a big
  * mbox in a folder) to stream() (*sfd); files of BOUNCES_MMAP_MIN and more
  * below that are mapped privately instead: pages are only copied where the
- * line ends are rewritten. A file its folder
- * listed as regular is read at once and its size asked only when it fills
- * the buffer: a read of a regular file that returns less than it asked for
- * has reached the end. */
+ * line ends are rewritten. A file its folder listed as regular is read at
+ * once and its size asked only when it fills the buffer: a read of a
+ * regular file that returns less than it asked for has reached the end. */
 static int read_input(struct worker *wk, const struct input *in, char **data, size_t *len, enum input_home *home,
                       int *sfd, char *err, size_t errlen)
 {
@@ -629,11 +628,12 @@ static void pass_on(struct ctx *c)
 
 /*
  * Standard input, a pipe or a big file in a folder (fd), read as it comes
- * from where fd stands. An mbox goes on a piece
- * at a time: once 2 * run->piece bytes are in, the messages up to the first
- * cut bounce_mbox_next_cut() finds after run->piece are read and their
- * records passed on, so a stream of any length needs memory for a piece
- * and its largest message. Anything else is one message of BOUNCES_MAX_FILE at most.
+ * from where fd stands. An mbox goes on a piece at a time: once
+ * 2 * run->piece bytes are in, the messages up to the first cut
+ * bounce_mbox_next_cut() finds after run->piece are read and their records
+ * passed on, so a stream of any length needs memory for a piece and its
+ * largest message. Anything else is one message of BOUNCES_MAX_FILE at
+ * most, and skipped as soon as its first 4 KB show that it is no mail.
  */
 static void stream(struct ctx *c, const char *path, int fd)
 {
