@@ -388,6 +388,19 @@ static size_t normalize_eol(char *b, size_t n)
 	return (size_t)(w - b);
 }
 
+/* 1 when the first 4 KB of len bytes at buf hold no ':', so no header:
+ * no mail message. */
+static int no_header(const char *buf, size_t len)
+{
+	return memchr(buf, ':', len < 4096 ? len : 4096) == NULL;
+}
+
+static void skip_no_mail(struct ctx *c, const char *path)
+{
+	sc_warn("bounces: %s: not a mail message, skipped", path);
+	c->job->skipped++;
+}
+
 static void one_message(struct ctx *c, const char *origin, const char *buf, size_t len)
 {
 	struct bounce_msg m;
@@ -395,8 +408,7 @@ static void one_message(struct ctx *c, const char *origin, const char *buf, size
 	size_t i;
 	c->job->msgs++;
 	if (bounce_read(c->eng, &c->run->bo, origin, buf, len, &m, &l)) {
-		sc_warn("bounces: %s: not a mail message, skipped", origin);
-		c->job->skipped++;
+		skip_no_mail(c, origin);
 		bounce_msg_free(&m);
 		bounce_list_free(&l);
 		return;
@@ -598,9 +610,8 @@ static void whole(struct ctx *c, const char *path, char *buf, size_t len)
 {
 	if (bounce_mbox_from_at(buf, buf + len)) {
 		mbox(c, path, buf, len);
-	} else if ((len = normalize_eol(buf, len)) == 0 || memchr(buf, ':', len < 4096 ? len : 4096) == NULL) {
-		sc_warn("bounces: %s: not a mail message, skipped", path);
-		c->job->skipped++;
+	} else if ((len = normalize_eol(buf, len)) == 0 || no_header(buf, len)) {
+		skip_no_mail(c, path);
 	} else {
 		one_message(c, path, buf, len);
 	}
@@ -658,9 +669,8 @@ static void stream(struct ctx *c, const char *path, int fd)
 		if (is_mbox < 0 && have >= 5)
 			is_mbox = bounce_mbox_from_at(wk->rbuf, wk->rbuf + have);
 		/* as whole() decides, but before the rest is read */
-		if (!is_mbox && have >= 4096 && !memchr(wk->rbuf, ':', 4096)) {
-			sc_warn("bounces: %s: not a mail message, skipped", path);
-			c->job->skipped++;
+		if (!is_mbox && have >= 4096 && no_header(wk->rbuf, have)) {
+			skip_no_mail(c, path);
 			return;
 		}
 		if (!is_mbox && have > BOUNCES_MAX_FILE) {
@@ -805,6 +815,17 @@ static size_t piece_for(const struct run *run, unsigned long long size)
 	return p < BOUNCES_PIECE_MIN ? BOUNCES_PIECE_MIN : (size_t)p;
 }
 
+/* The size of the pieces the file st describes is cut into, or 0 when it
+ * is read whole (not a regular file, or no more than two pieces). */
+static size_t split_piece(const struct run *run, const struct stat *st)
+{
+	size_t piece;
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	piece = piece_for(run, (unsigned long long)st->st_size);
+	return (unsigned long long)st->st_size > 2ull * piece ? piece : 0;
+}
+
 /* A folder entry: its path (the folder's, then its name) and what
  * readdir() says it is. */
 struct entry {
@@ -840,8 +861,8 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		int missing = stat(path, &st) != 0;
 		/* a file, or a named input that is not there: its worker
 		 * reports it */
-		size_t piece = missing ? 0 : piece_for(run, (unsigned long long)st.st_size);
-		if (!missing && S_ISREG(st.st_mode) && (unsigned long long)st.st_size > 2 * piece) {
+		size_t piece = missing ? 0 : split_piece(run, &st);
+		if (piece) {
 			split_mbox(run, path, (unsigned long long)st.st_size, piece);
 			return;
 		}
@@ -1150,8 +1171,7 @@ static int one_input(const struct run *run, int n, char **args)
 		return 1;
 	if (n > 1 || !strcmp(args[0], "-"))
 		return n == 1;
-	return stat(args[0], &st) == 0 && !S_ISDIR(st.st_mode) &&
-	       !(S_ISREG(st.st_mode) && (unsigned long long)st.st_size > 2 * piece_for(run, (unsigned long long)st.st_size));
+	return stat(args[0], &st) == 0 && !S_ISDIR(st.st_mode) && !split_piece(run, &st);
 }
 
 static int default_jobs(void)
