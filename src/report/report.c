@@ -498,21 +498,16 @@ static void count_event(struct sc_report *r, uint32_t file, const struct sc_even
 	} else {
 		count(&r->by_sender, "(unknown)", 9, st, hard, &w, t);
 	}
-	if (t) {
-		if (t / 3600 != r->hour_at || !r->hour_len) {
-			struct tm tm;
-			r->hour_at = t / 3600;
-			r->hour_len = gmtime_r(&t, &tm)
-			                      ? strftime(r->hour_key, sizeof r->hour_key, "%Y-%m-%d %H:00", &tm)
-			                      : 0;
-		}
-		if (r->hour_len)
-			count(&r->by_hour, r->hour_key, r->hour_len, st, hard, &w, t);
-		else
-			count(&r->by_hour, "(no time)", 9, st, hard, &w, t);
-	} else {
-		count(&r->by_hour, "(no time)", 9, st, hard, &w, t);
+	/* the hour, or "(no time)" when there is none gmtime() can convert */
+	if (t && (t / 3600 != r->hour_at || !r->hour_len)) {
+		struct tm tm;
+		r->hour_at = t / 3600;
+		r->hour_len = gmtime_r(&t, &tm) ? strftime(r->hour_key, sizeof r->hour_key, "%Y-%m-%d %H:00", &tm) : 0;
 	}
+	if (t && r->hour_len)
+		count(&r->by_hour, r->hour_key, r->hour_len, st, hard, &w, t);
+	else
+		count(&r->by_hour, "(no time)", 9, st, hard, &w, t);
 
 	/* the masked reply text (computed by the caller into r->mask) */
 	e = count_pre(&r->by_text, pre ? &pre->text : NULL, r->mask, masklen, st, hard, &w, t);
