@@ -8,8 +8,9 @@
 # each and their ratios; our CPU time with one thread (--jobs 1) and our
 # start-up (an empty input); whether the built-in MIME walk and GMime
 # (SMTPCODES_MIME=gmime) give the same records; and, when expected.tsv and
-# score-bounces.py are found, the agreement of our records with it, and
-# beside it the agreement of sisimai's own records. sisimai is Debian's
+# score-bounces.py are found, the agreement of our records with it, beside
+# it the agreement of sisimai's own records, and how many labels contradict
+# each other (bench/label_conflicts.py). sisimai is Debian's
 # libsisimai-perl (Sisimai->make); without it only our times are printed.
 # Then both again on the same messages four times over in one mbox file.
 set -eu
@@ -149,4 +150,8 @@ if [ -f "$corpus/expected.tsv" ] && [ -f "$score" ]; then
 		printf 'sisimai    '
 		python3 "$score" "$corpus/expected.tsv" "$ref" | tail -n 1
 	fi
+	# the labels that contradict each other (the same reply text, command
+	# and class labelled two ways): the ceiling of any reading of the text
+	printf 'labels     '
+	python3 "$here/bench/label_conflicts.py" "$corpus/expected.tsv" "$out" | tail -n 1
 fi
