@@ -147,6 +147,9 @@ static const char *const needles[] = {
 	"was not delivered to:",
 	"while talking to",
 	"will be retried",
+	/* bounce_x6.c */
+	"We had trouble delivering your message",
+	"We had trouble delivering your message. Full details follow",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
