@@ -147,6 +147,8 @@ static const char *const needles[] = {
 	"was not delivered to:",
 	"while talking to",
 	"will be retried",
+	/* bounce_x1.c */
+	"---The following addresses had delivery errors---",
 	/* bounce_x6.c */
 	"We had trouble delivering your message",
 	"We had trouble delivering your message. Full details follow",
