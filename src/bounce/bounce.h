@@ -199,6 +199,7 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 	bounce_mod_fml, bounce_mod_x3, bounce_mod_generic;
 /* the anonymous formats of the corpus, one module each */
 extern const struct bounce_module bounce_mod_x1;
+extern const struct bounce_module bounce_mod_x2;
 extern const struct bounce_module bounce_mod_x6;
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */

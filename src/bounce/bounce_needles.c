@@ -149,6 +149,8 @@ static const char *const needles[] = {
 	"will be retried",
 	/* bounce_x1.c */
 	"---The following addresses had delivery errors---",
+	/* bounce_x2.c */
+	"Unable to deliver message to the following address(es).",
 	/* bounce_x6.c */
 	"We had trouble delivering your message",
 	"We had trouble delivering your message. Full details follow",
