@@ -200,6 +200,7 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 /* the anonymous formats of the corpus, one module each */
 extern const struct bounce_module bounce_mod_x1;
 extern const struct bounce_module bounce_mod_x2;
+extern const struct bounce_module bounce_mod_x5;
 extern const struct bounce_module bounce_mod_x6;
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */

@@ -207,6 +207,8 @@ static const struct {
 	{ "X-Mailer", "m-FILTER" },
 	{ "X-Mailer", "SurfControl" },
 	{ "X-MLServer", "fml" },
+	/* bounce_x5.c */
+	{ "To", "NotificationRecipients" },
 };
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])
