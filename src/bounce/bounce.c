@@ -23,7 +23,12 @@ static const struct bounce_module *const modules[] = {
 	&bounce_mod_gmail, &bounce_mod_yahoo, &bounce_mod_mimecast, &bounce_mod_domino,
 	&bounce_mod_groupwise, &bounce_mod_courier, &bounce_mod_dragonfly, &bounce_mod_opensmtpd,
 	&bounce_mod_messagingserver, &bounce_mod_einsundeins, &bounce_mod_zoho, &bounce_mod_imailserver,
-	&bounce_mod_au, &bounce_mod_qmail, &bounce_mod_exim, &bounce_mod_postfix, &bounce_mod_sendmail,
+	&bounce_mod_au,
+	&bounce_mod_x1, /* "---The following addresses had delivery errors---": before sendmail */
+	&bounce_mod_x2, /* qmail-derived, "Unable to deliver message to the following address(es).": before qmail */
+	&bounce_mod_x5, /* a Trend Micro gateway's wrapper around a bounce: before qmail, sendmail */
+	&bounce_mod_x6, /* "We had trouble delivering your message": before exim */
+	&bounce_mod_qmail, &bounce_mod_exim, &bounce_mod_postfix, &bounce_mod_sendmail,
 	&bounce_mod_generic,
 };
 

@@ -147,6 +147,13 @@ static const char *const needles[] = {
 	"was not delivered to:",
 	"while talking to",
 	"will be retried",
+	/* bounce_x1.c */
+	"---The following addresses had delivery errors---",
+	/* bounce_x2.c */
+	"Unable to deliver message to the following address(es).",
+	/* bounce_x6.c */
+	"We had trouble delivering your message",
+	"We had trouble delivering your message. Full details follow",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
@@ -200,6 +207,8 @@ static const struct {
 	{ "X-Mailer", "m-FILTER" },
 	{ "X-Mailer", "SurfControl" },
 	{ "X-MLServer", "fml" },
+	/* bounce_x5.c */
+	{ "To", "NotificationRecipients" },
 };
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])
