@@ -1,11 +1,11 @@
 /*
- * bounce_x2.c - the bounce of a qmail-derived mail system (the servers of
- * Yahoo! and Yahoo! JAPAN used it; its texts are qmail-send's and
- * qmail-remote's, "(#4.4.1)", "I'm not going to try again"), with a frame
- * of its own instead of qmail-send's greeting and trailer: "Message from
- * example.com.", "Unable to deliver message to the following address(es).",
- * then "<addr>:" and the reason on the lines below, one block per
- * recipient, up to "--- Original message follows.".
+ * bounce_x2.c - the bounce of a qmail-derived mail system (Yahoo! JAPAN's
+ * servers send it; its texts are qmail-send's and qmail-remote's,
+ * "(#4.4.1)", "I'm not going to try again"), with a frame of its own
+ * instead of qmail-send's greeting and trailer: "Message from example.com.",
+ * "Unable to deliver message to the following address(es).", then "<addr>:"
+ * and the reason on the lines below, one block per recipient, up to
+ * "--- Original message follows.".
  */
 #include "bounce/bounce.h"
 
