@@ -147,6 +147,9 @@ static const char *const needles[] = {
 	"was not delivered to:",
 	"while talking to",
 	"will be retried",
+	/* bounce_powermta.c */
+	"this is the mail server on",
+	"delivery failed; will not continue trying",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
