@@ -198,6 +198,7 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 	bounce_mod_einsundeins, bounce_mod_zoho, bounce_mod_imailserver, bounce_mod_au, bounce_mod_biglobe,
 	bounce_mod_fml, bounce_mod_x3, bounce_mod_generic;
 extern const struct bounce_module bounce_mod_powermta;    /* PowerMTA */
+extern const struct bounce_module bounce_mod_sendgrid;    /* SendGrid */
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 /* Loads the phrase table now, from any thread (else the first scan does):

@@ -150,6 +150,8 @@ static const char *const needles[] = {
 	/* bounce_powermta.c */
 	"this is the mail server on",
 	"delivery failed; will not continue trying",
+	/* bounce_sendgrid.c */
+	"automatically generated message from SendGrid",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
