@@ -201,6 +201,7 @@ extern const struct bounce_module bounce_mod_powermta;    /* PowerMTA */
 extern const struct bounce_module bounce_mod_sendgrid;    /* SendGrid */
 extern const struct bounce_module bounce_mod_amavis;      /* amavisd-new */
 extern const struct bounce_module bounce_mod_barracuda;   /* Barracuda Spam Firewall */
+extern const struct bounce_module bounce_mod_mailmarshal; /* MailMarshal SMTP */
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 /* Loads the phrase table now, from any thread (else the first scan does):

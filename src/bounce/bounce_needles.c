@@ -158,6 +158,9 @@ static const char *const needles[] = {
 	/* bounce_barracuda.c */
 	"Your message to:",
 	"was blocked by our Spam",
+	/* bounce_mailmarshal.c */
+	"Could not be delivered because of",
+	"The following recipients were affected:",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
@@ -215,6 +218,8 @@ static const struct {
 	{ "From", "Content-filter at" },
 	/* bounce_barracuda.c */
 	{ "Subject", "Message you sent blocked by our bulk email filter" },
+	/* bounce_mailmarshal.c */
+	{ "Received", "MailMarshal" },
 };
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])
