@@ -202,6 +202,7 @@ extern const struct bounce_module bounce_mod_sendgrid;    /* SendGrid */
 extern const struct bounce_module bounce_mod_amavis;      /* amavisd-new */
 extern const struct bounce_module bounce_mod_barracuda;   /* Barracuda Spam Firewall */
 extern const struct bounce_module bounce_mod_mailmarshal; /* MailMarshal SMTP */
+extern const struct bounce_module bounce_mod_bigfoot;     /* Bigfoot (LiteMail) */
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 /* Loads the phrase table now, from any thread (else the first scan does):

@@ -220,6 +220,9 @@ static const struct {
 	{ "Subject", "Message you sent blocked by our bulk email filter" },
 	/* bounce_mailmarshal.c */
 	{ "Received", "MailMarshal" },
+	/* bounce_bigfoot.c */
+	{ "Received", "(LiteMail v" },
+	{ "From", "MAILER-DAEMON@bigfoot.com" },
 };
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])
