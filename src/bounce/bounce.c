@@ -17,6 +17,12 @@
 #include "common/util.h"
 
 static const struct bounce_module *const modules[] = {
+	&bounce_mod_powermta,    /* before exim: its bounces often arrive through Exim */
+	&bounce_mod_sendgrid,    /* before postfix: Postfix's subject */
+	&bounce_mod_amavis,      /* before postfix: a Postfix Received on top */
+	&bounce_mod_barracuda,   /* before exim: its bounces often arrive through Exim */
+	&bounce_mod_mailmarshal, /* before generic */
+	&bounce_mod_bigfoot,     /* before sendmail: Sendmail's layout */
 	&bounce_mod_fml, &bounce_mod_biglobe, &bounce_mod_x3, &bounce_mod_mcafee, &bounce_mod_mfilter, &bounce_mod_mailfoundry, &bounce_mod_activehunter,
 	&bounce_mod_surfcontrol, &bounce_mod_mxlogic, &bounce_mod_trendmicro,
 	&bounce_mod_amazonses, &bounce_mod_googlegroups, &bounce_mod_exchange, &bounce_mod_outlook,

@@ -202,6 +202,12 @@ extern const struct bounce_module bounce_mod_x1;
 extern const struct bounce_module bounce_mod_x2;
 extern const struct bounce_module bounce_mod_x5;
 extern const struct bounce_module bounce_mod_x6;
+extern const struct bounce_module bounce_mod_powermta;    /* PowerMTA */
+extern const struct bounce_module bounce_mod_sendgrid;    /* SendGrid */
+extern const struct bounce_module bounce_mod_amavis;      /* amavisd-new */
+extern const struct bounce_module bounce_mod_barracuda;   /* Barracuda Spam Firewall */
+extern const struct bounce_module bounce_mod_mailmarshal; /* MailMarshal SMTP */
+extern const struct bounce_module bounce_mod_bigfoot;     /* Bigfoot (LiteMail) */
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 /* Loads the phrase table now, from any thread (else the first scan does):
