@@ -197,6 +197,11 @@ extern const struct bounce_module bounce_mod_postfix, bounce_mod_exim, bounce_mo
 	bounce_mod_surfcontrol, bounce_mod_mxlogic, bounce_mod_trendmicro, bounce_mod_messagingserver,
 	bounce_mod_einsundeins, bounce_mod_zoho, bounce_mod_imailserver, bounce_mod_au, bounce_mod_biglobe,
 	bounce_mod_fml, bounce_mod_x3, bounce_mod_generic;
+extern const struct bounce_module bounce_mod_apachejames; /* Apache James's notice */
+extern const struct bounce_module bounce_mod_verizon;     /* vtext.com, vzwpix.com */
+extern const struct bounce_module bounce_mod_gmx;         /* GMX, mail.com (Exim's text) */
+extern const struct bounce_module bounce_mod_mailru;      /* Mail.Ru (Exim) */
+extern const struct bounce_module bounce_mod_yandex;      /* Yandex (Postfix) */
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 /* Loads the phrase table now, from any thread (else the first scan does):

@@ -3,7 +3,9 @@
  * mail delivery software." then each failed address indented by two spaces,
  * its reason indented by four ("SMTP error from remote mail server after
  * RCPT TO:<...>: host mx [ip]: 550 ..."); X-Failed-Recipients lists them all.
- * Mail.ru, and many hosting companies, send Exim's text behind their own.
+ * Many hosting companies send Exim's text behind their own; Mail.Ru and
+ * GMX have modules of their own (bounce_mailru.c, bounce_gmx.c) that
+ * recognise them and read the records with this parse().
  */
 #include <string.h>
 

@@ -147,6 +147,13 @@ static const char *const needles[] = {
 	"was not delivered to:",
 	"while talking to",
 	"will be retried",
+	/* bounce_apachejames.c (and Verizon's vtext.com) */
+	"Message details:",
+	"Error message below:",
+	"  RCPT TO: ",
+	"  MAIL FROM: ",
+	/* bounce_verizon.c (vzwpix.com) */
+	"could not be delivered to mobile",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
@@ -200,6 +207,15 @@ static const struct {
 	{ "X-Mailer", "m-FILTER" },
 	{ "X-Mailer", "SurfControl" },
 	{ "X-MLServer", "fml" },
+	/* bounce_apachejames.c, bounce_verizon.c */
+	{ "Received", "JAMES SMTP Server" },
+	{ "From", "@vtext.com" },
+	{ "From", "vzwpix.com" },
+	/* bounce_gmx.c, bounce_mailru.c, bounce_yandex.c */
+	{ "From", "gmx." },
+	{ "Received", "mout-bounce.gmx." },
+	{ "From", "@corp.mail.ru" },
+	{ "From", "mailer-daemon@yandex." },
 };
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])
