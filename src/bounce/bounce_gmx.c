@@ -10,7 +10,10 @@
  * "Reason:" and the reason below it. The original's header follows "--- The
  * header of the original message is following. ---". The records are
  * Exim's (bounce_exim.c); the remote host, which GMX names as "host: NAME"
- * where Exim writes "host NAME [ip]", is added here.
+ * where Exim writes "host NAME [ip]", is added here, and the stage where
+ * the reply says "for TEXT command" (the message's text, after DATA). 1&1's
+ * bounces (bounce_einsundeins.c) come from the same system and are read
+ * here too.
  */
 #include <string.h>
 
@@ -31,10 +34,14 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 		struct bounce_rec *r = &l->v[i];
 		const char *h = bounce_memcasemem(r->diag, strlen(r->diag), "host: ");
 		if (h && !r->rhost[0]) {
-			size_t k = strcspn(h + 6, " [;,");
+			size_t k = strcspn(h + 6, " [;,(");
 			if (k > 3 && memchr(h + 6, '.', k))
 				bounce_rec_set(r->rhost, sizeof r->rhost, h + 6, k);
 		}
+		/* "for TEXT command": the reply to the message's text, after
+		 * the final dot */
+		if (bounce_memcasemem(r->diag, strlen(r->diag), "for TEXT command"))
+			bounce_set_command(r, SMTPCODES_STAGE_EOD);
 	}
 	return n;
 }

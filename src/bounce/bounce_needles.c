@@ -154,6 +154,11 @@ static const char *const needles[] = {
 	"  MAIL FROM: ",
 	/* bounce_verizon.c (vzwpix.com) */
 	"could not be delivered to mobile",
+	/* bounce_postfix.c (its notice to the postmaster) */
+	"Transcript of session follows.",
+	/* bounce_imailserver.c (a refusal by the remote) */
+	"undeliverable to ",
+	"generated response:",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64

@@ -328,6 +328,8 @@ static const char *const needle_files[] = {
 	"tests/golden/bounces/courier.in",  "tests/golden/bounces/domino.in",
 	"tests/golden/bounces/apachejames.in", "tests/golden/bounces/verizon.in", "tests/golden/bounces/gmx.in",
 	"tests/golden/bounces/mailru.in", "tests/golden/bounces/yandex.in",
+	"tests/golden/bounces/postfix-notice.in", "tests/golden/bounces/imailserver-refused.in",
+	"tests/golden/bounces/mxlogic-mta.in", "tests/golden/bounces/einsundeins-relay.in",
 };
 
 /* Reads the file at path into buf (at most cap - 1 bytes); returns its
