@@ -29,6 +29,11 @@ static const struct bounce_module *const modules[] = {
 	&bounce_mod_gmail, &bounce_mod_yahoo, &bounce_mod_mimecast, &bounce_mod_domino,
 	&bounce_mod_groupwise, &bounce_mod_courier, &bounce_mod_dragonfly, &bounce_mod_opensmtpd,
 	&bounce_mod_messagingserver, &bounce_mod_einsundeins, &bounce_mod_zoho, &bounce_mod_imailserver,
+	&bounce_mod_verizon,     /* before apachejames: vtext.com sends James's notice */
+	&bounce_mod_apachejames, /* before qmail: relayed through qmail hosts */
+	&bounce_mod_gmx,         /* before exim: GMX writes Exim's text */
+	&bounce_mod_mailru,      /* before exim: Mail.Ru's Exim with its preface */
+	&bounce_mod_yandex,      /* before postfix: Yandex's Postfix */
 	&bounce_mod_au,
 	&bounce_mod_x1, /* "---The following addresses had delivery errors---": before sendmail */
 	&bounce_mod_x2, /* qmail-derived, "Unable to deliver message to the following address(es).": before qmail */

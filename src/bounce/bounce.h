@@ -208,6 +208,11 @@ extern const struct bounce_module bounce_mod_amavis;      /* amavisd-new */
 extern const struct bounce_module bounce_mod_barracuda;   /* Barracuda Spam Firewall */
 extern const struct bounce_module bounce_mod_mailmarshal; /* MailMarshal SMTP */
 extern const struct bounce_module bounce_mod_bigfoot;     /* Bigfoot (LiteMail) */
+extern const struct bounce_module bounce_mod_apachejames; /* Apache James's notice */
+extern const struct bounce_module bounce_mod_verizon;     /* vtext.com, vzwpix.com */
+extern const struct bounce_module bounce_mod_gmx;         /* GMX, mail.com (Exim's text) */
+extern const struct bounce_module bounce_mod_mailru;      /* Mail.Ru (Exim) */
+extern const struct bounce_module bounce_mod_yandex;      /* Yandex (Postfix) */
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 /* Loads the phrase table now, from any thread (else the first scan does):

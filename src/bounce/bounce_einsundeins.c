@@ -2,7 +2,10 @@
  * bounce_einsundeins.c - 1&1 / IONOS (kundenserver.de): Exim's opening
  * sentences, then "The following address failed:" with the addresses,
  * "For the following reason:" with the reason in words, and "--- The header
- * of the original message is following. ---".
+ * of the original message is following. ---". The newer layout, from
+ * mailer-daemon@kundenserver.de, is the one of GMX (the same United Internet
+ * mail system, bounce_gmx.c): "addr:" then "SMTP error from remote server
+ * for TEXT command, host: NAME (ip) reason: 550 ..." on a line of its own.
  */
 #include <string.h>
 
@@ -10,8 +13,10 @@
 
 static int detect(const struct bounce_msg *m)
 {
-	return bounce_has(m, "For the following reason:") &&
-	       (bounce_has(m, "The following address failed:") || bounce_has(m, "The following addresses failed:"));
+	if (bounce_has(m, "For the following reason:") &&
+	    (bounce_has(m, "The following address failed:") || bounce_has(m, "The following addresses failed:")))
+		return 1;
+	return bounce_hdr_has(m, "From", "@kundenserver.de") && bounce_mod_exim.detect(m);
 }
 
 static int parse(const struct bounce_msg *m, struct bounce_list *l)
@@ -22,7 +27,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	bounce_text_span(m, "failed:", &b, &e);
 	r = bounce_memcasemem(b, (size_t)(e - b), "For the following reason:");
 	if (!r)
-		return bounce_prose(m, l, NULL);
+		return bounce_mod_gmx.parse(m, l);
 	n = bounce_scan_blocks(b, r, l);
 	if (!n)
 		n = bounce_fallback(m, b, r, l);

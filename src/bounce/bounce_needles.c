@@ -168,6 +168,18 @@ static const char *const needles[] = {
 	/* bounce_mailmarshal.c */
 	"Could not be delivered because of",
 	"The following recipients were affected:",
+	/* bounce_apachejames.c (and Verizon's vtext.com) */
+	"Message details:",
+	"Error message below:",
+	"  RCPT TO: ",
+	"  MAIL FROM: ",
+	/* bounce_verizon.c (vzwpix.com) */
+	"could not be delivered to mobile",
+	/* bounce_postfix.c (its notice to the postmaster) */
+	"Transcript of session follows.",
+	/* bounce_imailserver.c (a refusal by the remote) */
+	"undeliverable to ",
+	"generated response:",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
@@ -232,6 +244,15 @@ static const struct {
 	/* bounce_bigfoot.c */
 	{ "Received", "(LiteMail v" },
 	{ "From", "MAILER-DAEMON@bigfoot.com" },
+	/* bounce_apachejames.c, bounce_verizon.c */
+	{ "Received", "JAMES SMTP Server" },
+	{ "From", "@vtext.com" },
+	{ "From", "vzwpix.com" },
+	/* bounce_gmx.c, bounce_mailru.c, bounce_yandex.c */
+	{ "From", "gmx." },
+	{ "Received", "mout-bounce.gmx." },
+	{ "From", "@corp.mail.ru" },
+	{ "From", "mailer-daemon@yandex." },
 };
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])

@@ -326,6 +326,10 @@ static const char *const needle_files[] = {
 	"tests/golden/bounces/qmail.in",    "tests/golden/bounces/exim.in",    "tests/golden/bounces/postfix.in",
 	"tests/golden/bounces/sendmail.in", "tests/golden/bounces/gmail.in",   "tests/golden/bounces/exchange2007.in",
 	"tests/golden/bounces/courier.in",  "tests/golden/bounces/domino.in",
+	"tests/golden/bounces/apachejames.in", "tests/golden/bounces/verizon.in", "tests/golden/bounces/gmx.in",
+	"tests/golden/bounces/mailru.in", "tests/golden/bounces/yandex.in",
+	"tests/golden/bounces/postfix-notice.in", "tests/golden/bounces/imailserver-refused.in",
+	"tests/golden/bounces/mxlogic-mta.in", "tests/golden/bounces/einsundeins-relay.in",
 };
 
 /* Reads the file at path into buf (at most cap - 1 bytes); returns its
