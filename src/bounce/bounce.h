@@ -54,6 +54,7 @@
 #define BOUNCE_FIELD_MAX  256
 #define BOUNCE_MAX_RCPTS  4096          /* records per message */
 #define BOUNCE_NEEDLES_MAX 160          /* phrases found in one pass (bounce_needles.c) */
+#define BOUNCE_HNEEDLES_MAX 128        /* (header field, phrase) pairs of one pass, a multiple of 64 */
 
 /* One header of the original message (or the bounce), decoded. */
 struct bounce_hdr {
@@ -91,8 +92,9 @@ struct bounce_msg {
 	uint32_t hits[BOUNCE_NEEDLES_MAX];
 	int scanned;
 	/* which (field, phrase) pairs of bounce_needles.c the top header
-	 * fields hold, a bit each; valid when hscanned */
-	uint64_t hhits;
+	 * fields hold, a bit each (pair i: bit i % 64 of hhits[i / 64]);
+	 * valid when hscanned */
+	uint64_t hhits[BOUNCE_HNEEDLES_MAX / 64];
 	int hscanned;
 };
 

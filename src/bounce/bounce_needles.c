@@ -180,10 +180,13 @@ static const char *const needles[] = {
 	/* bounce_imailserver.c (a refusal by the remote) */
 	"undeliverable to ",
 	"generated response:",
+	/* bounce_mailru.c: "... created automatically by the server of Mail.Ru" */
+	"\xd1\x81\xd0\xb5\xd1\x80\xd0\xb2\xd0\xb5\xd1\x80\xd0\xbe\xd0\xbc Mail.Ru",
 };
 
-/* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
- * (a bit each in m->hhits). Field names match in any case. */
+/* The (top header field, phrase) pairs of bounce_hdr_has(): at most
+ * BOUNCE_HNEEDLES_MAX (a bit each in m->hhits). Field names match in any
+ * case. */
 static const struct {
 	const char *name, *needle;
 } hneedles[] = {
@@ -253,6 +256,14 @@ static const struct {
 	{ "Received", "mout-bounce.gmx." },
 	{ "From", "@corp.mail.ru" },
 	{ "From", "mailer-daemon@yandex." },
+	/* bounce_postfix.c (its notices to the postmaster), bounce_apachejames.c,
+	 * bounce_einsundeins.c, bounce_imailserver.c, bounce_mxlogic.c */
+	{ "Subject", "Postfix SMTP server: errors from" },
+	{ "Subject", "Postfix SMTP client: errors from" },
+	{ "Subject", "[BOUNCE]" },
+	{ "From", "@kundenserver.de" },
+	{ "X-Mailer", "<SMTP32 " },
+	{ "Message-Id", "<mxl~" },
 };
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])
@@ -501,7 +512,7 @@ static void lengths(void)
 static void setup(void)
 {
 	size_t i;
-	_Static_assert(NHNEEDLES <= 64, "the header pairs fit m->hhits");
+	_Static_assert(NHNEEDLES <= BOUNCE_HNEEDLES_MAX, "the header pairs fit m->hhits");
 	if (NNEEDLES > BOUNCE_NEEDLES_MAX)
 		return;
 	lengths();
@@ -607,7 +618,7 @@ static int on_hmatch(unsigned id, unsigned long long from, unsigned long long to
 	for (i = 0; i < c->nseg && hend[i] < to; i++)
 		;
 	if (i < c->nseg && hcls[i] == hclass[id])
-		c->m->hhits |= (uint64_t)1 << id;
+		c->m->hhits[id / 64] |= (uint64_t)1 << (id % 64);
 	return 0;
 }
 
@@ -650,7 +661,7 @@ static void hscan(struct bounce_msg *m)
 		hend[c.nseg] = used - 1;
 		hcls[c.nseg++] = (unsigned char)f;
 	}
-	m->hhits = 0;
+	memset(m->hhits, 0, sizeof m->hhits);
 	if (used > UINT32_MAX)
 		return;
 	if (!used || hs_scan(hdb, hbuf, (unsigned)used, 0, scratch, on_hmatch, &c) == HS_SUCCESS)
@@ -726,5 +737,5 @@ int bounce_hdr_needle_has(const struct bounce_msg *m, const char *name, const ch
 	int id;
 	if (!m->hscanned || (id = hdr_needle_id(name, needle)) < 0)
 		return -1;
-	return (int)(m->hhits >> id & 1);
+	return (int)(m->hhits[id / 64] >> (id % 64) & 1);
 }
