@@ -256,14 +256,14 @@ static const struct {
 	{ "Received", "mout-bounce.gmx." },
 	{ "From", "@corp.mail.ru" },
 	{ "From", "mailer-daemon@yandex." },
-	/* bounce_postfix.c (its notices to the postmaster), bounce_apachejames.c,
-	 * bounce_einsundeins.c, bounce_imailserver.c, bounce_mxlogic.c */
-	{ "Subject", "Postfix SMTP server: errors from" },
-	{ "Subject", "Postfix SMTP client: errors from" },
+	/* bounce_apachejames.c, bounce_einsundeins.c, bounce_imailserver.c,
+	 * bounce_mxlogic.c, bounce_postfix.c (its notices to the postmaster) */
 	{ "Subject", "[BOUNCE]" },
 	{ "From", "@kundenserver.de" },
 	{ "X-Mailer", "<SMTP32 " },
 	{ "Message-Id", "<mxl~" },
+	{ "Subject", "Postfix SMTP client: errors from" },
+	{ "Subject", "Postfix SMTP server: errors from" },
 };
 
 #define NNEEDLES (sizeof needles / sizeof needles[0])
