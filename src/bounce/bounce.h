@@ -202,6 +202,7 @@ extern const struct bounce_module bounce_mod_x1;
 extern const struct bounce_module bounce_mod_x2;
 extern const struct bounce_module bounce_mod_x5;
 extern const struct bounce_module bounce_mod_x6;
+extern const struct bounce_module bounce_mod_mtanotice; /* "NOTICE: Delivery Failure." (a sisimai X2 variant) */
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 /* Loads the phrase table now, from any thread (else the first scan does):

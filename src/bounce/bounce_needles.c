@@ -154,6 +154,9 @@ static const char *const needles[] = {
 	/* bounce_x6.c */
 	"We had trouble delivering your message",
 	"We had trouble delivering your message. Full details follow",
+	/* bounce_mtanotice.c */
+	"This Delivery Status Notification is sent from MTA",
+	"Remote host said[Response Message]:",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
