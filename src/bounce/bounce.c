@@ -39,6 +39,7 @@ static const struct bounce_module *const modules[] = {
 	&bounce_mod_x2, /* qmail-derived, "Unable to deliver message to the following address(es).": before qmail */
 	&bounce_mod_x5, /* a Trend Micro gateway's wrapper around a bounce: before qmail, sendmail */
 	&bounce_mod_x6, /* "We had trouble delivering your message": before exim */
+	&bounce_mod_mtanotice, /* "NOTICE: Delivery Failure.", qmail-remote's words: before qmail, generic */
 	&bounce_mod_qmail, &bounce_mod_exim, &bounce_mod_postfix, &bounce_mod_sendmail,
 	&bounce_mod_generic,
 };

@@ -8,6 +8,12 @@
  * Last-Attempt-Date). Real MTAs forget the blank lines between groups, so a
  * new group starts at every Final-Recipient as well. Continuation lines are
  * unfolded; "rfc822;" and "dns;" type prefixes are dropped.
+ *
+ * Remote-MTA is a host name only when its mta-name-type (RFC 3464 2.3.5)
+ * is "dns" (or missing, as some MTAs write it). Under another type the
+ * name is whatever that transport calls the peer ("X-Unix; mirapoint" names
+ * a local program, not a host), so it becomes the record's remote host only
+ * when it has the shape of one (Domino writes "smtp; mx.example.org").
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -48,6 +54,27 @@ static void set_addr(char *dst, size_t cap, const char *v)
 	}
 }
 
+/* A DNS name with at least one dot, or an address literal ("[192.0.2.1]",
+ * "192.0.2.1", "2001:db8::1"): the shape of a host. */
+static int host_shaped(const char *v, size_t n)
+{
+	size_t i, dots = 0, colons = 0;
+	if (n >= 2 && v[0] == '[' && v[n - 1] == ']')
+		v++, n -= 2;
+	if (n < 3 || v[0] == '.' || v[0] == '-' || v[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c == '.')
+			dots++;
+		else if (c == ':')
+			colons++;
+		else if (!isalnum(c) && c != '-')
+			return 0;
+	}
+	return dots || colons >= 2;
+}
+
 /* One per-recipient field into r. */
 static void field(struct bounce_rec *cur, const char *name, const char *val, char *orig, size_t origcap)
 {
@@ -66,7 +93,9 @@ static void field(struct bounce_rec *cur, const char *name, const char *val, cha
 	} else if (!strcasecmp(name, "Status")) {
 		bounce_rec_set(cur->status, sizeof cur->status, v, strspn(v, "0123456789."));
 	} else if (!strcasecmp(name, "Remote-MTA")) {
-		bounce_rec_set(cur->rhost, sizeof cur->rhost, v, strcspn(v, " ("));
+		size_t n = strcspn(v, " (");
+		if (!tlen || (tlen == 3 && !strncasecmp(type, "dns", 3)) || host_shaped(v, n))
+			bounce_rec_set(cur->rhost, sizeof cur->rhost, v, n);
 	} else if (!strcasecmp(name, "Diagnostic-Code")) {
 		if (tlen)
 			bounce_rec_set(cur->diagtype, sizeof cur->diagtype, type, tlen);

@@ -182,6 +182,9 @@ static const char *const needles[] = {
 	"generated response:",
 	/* bounce_mailru.c: "... created automatically by the server of Mail.Ru" */
 	"\xd1\x81\xd0\xb5\xd1\x80\xd0\xb2\xd0\xb5\xd1\x80\xd0\xbe\xd0\xbc Mail.Ru",
+	/* bounce_mtanotice.c */
+	"This Delivery Status Notification is sent from MTA",
+	"Remote host said[Response Message]:",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most

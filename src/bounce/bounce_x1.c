@@ -6,8 +6,16 @@
  * "---The following addresses had delivery errors---", and one line per
  * failed recipient with the reason in brackets: "addr [User unknown]",
  * "addr [Connection timed out]". No SMTP reply, no host, no stage.
+ *
+ * The same heading and list also serve its delay notice; only the subject
+ * tells the two apart: "Warning--Could not send mail for past 8.5 hours"
+ * (Sendmail's own warning reads "Warning: could not send message for past
+ * 4 hours") says the message is still queued and will be tried again, so
+ * its records are "delayed", not "failed" (the failures are "Returned
+ * Mail: ..." or "Mail Delivery Failure").
  */
 #include <string.h>
+#include <strings.h>
 
 #include "bounce/bounce.h"
 
@@ -18,10 +26,18 @@ static int detect(const struct bounce_msg *m)
 	return bounce_has(m, X1_HEADING);
 }
 
+/* "Warning--Could not send mail for past N hours": still queued */
+static int delay_notice(const struct bounce_msg *m)
+{
+	const char *s = bounce_hdr(&m->top, "Subject");
+	return s && !strncasecmp(s, "Warning", 7) && bounce_contains(s, "could not send") &&
+	       bounce_contains(s, "for past");
+}
+
 static int parse(const struct bounce_msg *m, struct bounce_list *l)
 {
 	const char *b, *e, *p, *heading_end;
-	size_t before = l->n;
+	size_t before = l->n, i;
 	bounce_text_span(m, X1_HEADING, &b, &e);
 	p = b;
 	bounce_next_line(&p, e, &heading_end); /* the heading itself */
@@ -44,8 +60,11 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 		else if (q + as + al + 1 < le)
 			bounce_rec_diag_append(r, q + as + al + 1, (size_t)(le - q - as - al - 1));
 	}
-	if (l->n == before)
-		return bounce_prose(m, l, NULL);
+	if (l->n == before && bounce_prose(m, l, NULL) <= 0)
+		return 0;
+	if (delay_notice(m))
+		for (i = before; i < l->n; i++)
+			memcpy(l->v[i].action, "delayed", sizeof "delayed");
 	return (int)(l->n - before);
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_bounce.c - the pieces of the bounce reader that do not depend on the
  * wording of rules: finding addresses, the SMTP stage an MTA names, RFC 3464
- * field groups in any order (and without blank lines between them), the
+ * field groups in any order (and without blank lines between them; a
+ * Remote-MTA of a type other than dns only where it names a host), the
  * recipient-line reader of the format modules, and a whole message read
  * end to end with its records in the message's order.
  */
@@ -231,8 +232,19 @@ static void test_dsn_groups(void **state)
 	                          "Final-Recipient: rfc822; two@example.org\n"
 	                          "Action: delayed\n"
 	                          "Status: 4.4.1\n"
+	                          "Remote-MTA: dns; mx.example.org\n"
 	                          "Diagnostic-Code: X-Postfix; connect to mx.example.org:\n"
-	                          "    Connection timed out\n";
+	                          "    Connection timed out\n"
+	                          "\n"
+	                          /* a local program's name under X-Unix is no host */
+	                          "Final-Recipient: rfc822; three@example.org\n"
+	                          "Action: failed\n"
+	                          "Remote-MTA: X-Unix; mailfilter\n"
+	                          "\n"
+	                          /* a host name under another type still is one */
+	                          "Final-Recipient: rfc822; four@example.org\n"
+	                          "Action: failed\n"
+	                          "Remote-MTA: smtp; mx2.example.org\n";
 	struct bounce_msg m;
 	struct bounce_list l;
 	(void)state;
@@ -240,7 +252,7 @@ static void test_dsn_groups(void **state)
 	memset(&l, 0, sizeof l);
 	m.dsn = (char *)(uintptr_t)dsn;
 	m.dsnlen = sizeof dsn - 1;
-	assert_int_equal(bounce_dsn_parse(&m, &l), 2);
+	assert_int_equal(bounce_dsn_parse(&m, &l), 4);
 	check_str("recipient 1", l.v[0].recipient, "one@example.org");
 	check_str("status 1", l.v[0].status, "5.1.1");
 	check_str("action 1", l.v[0].action, "failed");
@@ -250,6 +262,9 @@ static void test_dsn_groups(void **state)
 	check_str("action 2", l.v[1].action, "delayed");
 	check_str("diagtype 2", l.v[1].diagtype, "X-Postfix");
 	check_str("diag 2", l.v[1].diag, "connect to mx.example.org: Connection timed out");
+	check_str("rhost 2", l.v[1].rhost, "mx.example.org");
+	check_str("rhost 3", l.v[2].rhost, "");
+	check_str("rhost 4", l.v[3].rhost, "mx2.example.org");
 	bounce_list_free(&l);
 }
 
