@@ -180,6 +180,10 @@ static const char *const needles[] = {
 	/* bounce_imailserver.c (a refusal by the remote) */
 	"undeliverable to ",
 	"generated response:",
+	/* bounce_messagelabs.c */
+	"This is the mail delivery agent at messagelabs.com",
+	"This is the mail delivery agent at Symantec Email Security.cloud",
+	"I was unable to deliver your message to the following addresses",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most 64
