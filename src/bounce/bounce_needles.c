@@ -180,6 +180,8 @@ static const char *const needles[] = {
 	/* bounce_imailserver.c (a refusal by the remote) */
 	"undeliverable to ",
 	"generated response:",
+	/* bounce_facebook.c */
+	"This message was created automatically by Facebook",
 	/* bounce_messagelabs.c */
 	"This is the mail delivery agent at messagelabs.com",
 	"This is the mail delivery agent at Symantec Email Security.cloud",
