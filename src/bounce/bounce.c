@@ -34,6 +34,7 @@ static const struct bounce_module *const modules[] = {
 	&bounce_mod_gmx,         /* before exim: GMX writes Exim's text */
 	&bounce_mod_mailru,      /* before exim: Mail.Ru's Exim with its preface */
 	&bounce_mod_yandex,      /* before postfix: Yandex's Postfix */
+	&bounce_mod_aol,         /* before postfix: AOL's Postfix */
 	&bounce_mod_facebook,    /* before generic */
 	&bounce_mod_messagelabs, /* before qmail: its servers' Received fields are qmail's */
 	&bounce_mod_au,

@@ -213,6 +213,7 @@ extern const struct bounce_module bounce_mod_verizon;     /* vtext.com, vzwpix.c
 extern const struct bounce_module bounce_mod_gmx;         /* GMX, mail.com (Exim's text) */
 extern const struct bounce_module bounce_mod_mailru;      /* Mail.Ru (Exim) */
 extern const struct bounce_module bounce_mod_yandex;      /* Yandex (Postfix) */
+extern const struct bounce_module bounce_mod_aol;         /* AOL Mail (Postfix, and its HTML page) */
 extern const struct bounce_module bounce_mod_facebook;    /* Facebook (@facebook.com addresses) */
 extern const struct bounce_module bounce_mod_messagelabs; /* Symantec MessageLabs */
 

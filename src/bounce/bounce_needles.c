@@ -180,6 +180,8 @@ static const char *const needles[] = {
 	/* bounce_imailserver.c (a refusal by the remote) */
 	"undeliverable to ",
 	"generated response:",
+	/* bounce_aol.c (its HTML page) */
+	"We were unable to deliver your message to the following address",
 	/* bounce_facebook.c */
 	"This message was created automatically by Facebook",
 	/* bounce_messagelabs.c */
