@@ -48,7 +48,8 @@ static int parse_page(const struct bounce_msg *m, struct bounce_list *l)
 	struct bounce_rec *r;
 
 	bounce_text_span(m, AOL_START, &b, &e);
-	if (!bounce_memcasemem(b, (size_t)(e - b), AOL_START))
+	b = bounce_memcasemem(b, (size_t)(e - b), AOL_START);
+	if (!b)
 		return 0;
 	b += strlen(AOL_START);
 	if (!bounce_find_addr(b, (size_t)(e - b), &as, &al) || !(r = bounce_list_add(l)))

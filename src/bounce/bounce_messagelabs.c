@@ -75,7 +75,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 		}
 		while (le > line && (le[-1] == ' ' || le[-1] == '\t'))
 			le--;
-		if (*line == '<' && le[-1] == '>') {
+		if (le - line > 2 && *line == '<' && le[-1] == '>') {
 			line++;
 			le--;
 		}
