@@ -34,6 +34,9 @@ static const struct bounce_module *const modules[] = {
 	&bounce_mod_gmx,         /* before exim: GMX writes Exim's text */
 	&bounce_mod_mailru,      /* before exim: Mail.Ru's Exim with its preface */
 	&bounce_mod_yandex,      /* before postfix: Yandex's Postfix */
+	&bounce_mod_aol,         /* before postfix: AOL's Postfix */
+	&bounce_mod_facebook,    /* before generic */
+	&bounce_mod_messagelabs, /* before qmail: its servers' Received fields are qmail's */
 	&bounce_mod_au,
 	&bounce_mod_x1, /* "---The following addresses had delivery errors---": before sendmail */
 	&bounce_mod_x2, /* qmail-derived, "Unable to deliver message to the following address(es).": before qmail */

@@ -216,6 +216,9 @@ extern const struct bounce_module bounce_mod_gmx;         /* GMX, mail.com (Exim
 extern const struct bounce_module bounce_mod_mailru;      /* Mail.Ru (Exim) */
 extern const struct bounce_module bounce_mod_yandex;      /* Yandex (Postfix) */
 extern const struct bounce_module bounce_mod_mtanotice; /* "NOTICE: Delivery Failure." (a sisimai X2 variant) */
+extern const struct bounce_module bounce_mod_aol;         /* AOL Mail (Postfix, and its HTML page) */
+extern const struct bounce_module bounce_mod_facebook;    /* Facebook (@facebook.com addresses) */
+extern const struct bounce_module bounce_mod_messagelabs; /* Symantec MessageLabs */
 
 /* ---- the phrases of the modules, found in one pass (bounce_needles.c) */
 /* Loads the phrase table now, from any thread (else the first scan does):

@@ -185,6 +185,14 @@ static const char *const needles[] = {
 	/* bounce_mtanotice.c */
 	"This Delivery Status Notification is sent from MTA",
 	"Remote host said[Response Message]:",
+	/* bounce_aol.c (its HTML page) */
+	"We were unable to deliver your message to the following address",
+	/* bounce_facebook.c */
+	"This message was created automatically by Facebook",
+	/* bounce_messagelabs.c */
+	"This is the mail delivery agent at messagelabs.com",
+	"This is the mail delivery agent at Symantec Email Security.cloud",
+	"I was unable to deliver your message to the following addresses",
 };
 
 /* The (top header field, phrase) pairs of bounce_hdr_has(): at most
