@@ -40,13 +40,16 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			bounce_rec_set(r->recipient, sizeof r->recipient, q, al);
 		}
 	}
-	/* the reason: the lines under the heading up to a blank one, for
-	 * every address */
+	/* the reason: the lines under the heading (blank ones before it
+	 * skipped) up to a blank one, for every address */
 	info = memchr(info, '\n', (size_t)(end - info));
 	if (info) {
-		const char *stop = bounce_memcasemem(info, (size_t)(end - info), "\n\n");
+		const char *from = info + 1, *stop;
+		while (from < end && *from == '\n')
+			from++;
+		stop = bounce_memcasemem(from, (size_t)(end - from), "\n\n");
 		for (i = before; i < l->n; i++)
-			bounce_rec_diag_append(&l->v[i], info + 1, (size_t)((stop ? stop : end) - info - 1));
+			bounce_rec_diag_append(&l->v[i], from, (size_t)((stop ? stop : end) - from));
 	}
 	if (l->n == before)
 		return bounce_prose(m, l, NULL);
