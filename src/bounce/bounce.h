@@ -169,6 +169,10 @@ struct bounce_rec *bounce_list_add(struct bounce_list *l);
 void bounce_list_free(struct bounce_list *l);
 /* The record for recipient addr, or NULL. */
 struct bounce_rec *bounce_list_find(struct bounce_list *l, const char *addr);
+/* The record for the recipient s[0..n): the one the list has, else a new
+ * one at the end with that recipient (*added, when not NULL, says which);
+ * NULL when it is new and the list is full. */
+struct bounce_rec *bounce_list_get(struct bounce_list *l, const char *s, size_t n, int *added);
 void bounce_rec_set(char *dst, size_t cap, const char *s, size_t n);
 /* Appends text (white space squeezed) to the record's diagnostic text. */
 void bounce_rec_diag_append(struct bounce_rec *r, const char *s, size_t n);
@@ -292,6 +296,9 @@ void bounce_text_span(const struct bounce_msg *m, const char *start_marker, cons
 const char *bounce_next_line(const char **p, const char *e, const char **end);
 /* The same, with the line's leading white space skipped. */
 const char *bounce_next_line_trimmed(const char **p, const char *e, const char **end);
+/* When the line [q, le) starts with label (any case): the text after it,
+ * leading blanks skipped; else NULL. */
+const char *bounce_line_label(const char *q, const char *le, const char *label);
 
 /*
  * The generic prose reader most modules share: scans lines in [b, e) for

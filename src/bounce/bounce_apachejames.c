@@ -67,13 +67,8 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			continue;
 		}
 		while (q < le && bounce_find_addr(q, (size_t)(le - q), &s, &n)) {
-			struct bounce_rec *r;
-			char addr[BOUNCE_ADDR_MAX];
-			bounce_rec_set(addr, sizeof addr, q + s, n);
+			bounce_list_get(l, q + s, n, NULL);
 			q += s + n;
-			if (bounce_list_find(l, addr) || !(r = bounce_list_add(l)))
-				continue;
-			memcpy(r->recipient, addr, sizeof addr);
 		}
 	}
 	if (l->n == before)

@@ -30,16 +30,6 @@ static int detect(const struct bounce_msg *m)
 	       bounce_has(m, "This is the mail delivery agent at Symantec Email Security.cloud");
 }
 
-/* Does line [p, le) start with word (any case)? Sets *rest past it. */
-static int starts(const char *p, const char *le, const char *word, const char **rest)
-{
-	size_t n = strlen(word);
-	if ((size_t)(le - p) < n || !bounce_memcasemem(p, n, word))
-		return 0;
-	*rest = p + n;
-	return 1;
-}
-
 /* The addresses each on a line of their own, and after them (or after each)
  * "Reason: " with the reply, its lines up to the next blank line: the reply
  * goes to every address listed since the last reason. */
@@ -60,10 +50,10 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			from = to = 0; /* a blank line ends a reason */
 			continue;
 		}
-		if (starts(line, le, "The message subject was:", &rest) ||
-		    starts(line, le, "Please do not reply", &rest))
+		if (bounce_line_label(line, le, "The message subject was:") ||
+		    bounce_line_label(line, le, "Please do not reply"))
 			break;
-		if (starts(line, le, "Reason:", &rest)) {
+		if ((rest = bounce_line_label(line, le, "Reason:")) != NULL) {
 			from = waiting;
 			to = waiting = l->n;
 			line = rest;
@@ -80,15 +70,10 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			le--;
 		}
 		if (bounce_find_addr(line, (size_t)(le - line), &as, &al) && as == 0 && al == (size_t)(le - line)) {
-			char addr[BOUNCE_ADDR_MAX];
-			bounce_rec_set(addr, sizeof addr, line, al);
-			if (bounce_list_find(l, addr))
-				continue;
-			r = bounce_list_add(l);
-			if (!r)
+			int fresh;
+			if (!(r = bounce_list_get(l, line, al, &fresh)))
 				break;
-			memcpy(r->recipient, addr, sizeof addr);
-			added++;
+			added += fresh;
 		}
 	}
 	return added;

@@ -27,19 +27,6 @@ static int detect(const struct bounce_msg *m)
 	return bounce_has(m, MN_INTRO) || bounce_has(m, MN_REPLY);
 }
 
-/* 1 when line [q, le) starts with label (any case); *v is then the text
- * after it, leading blanks skipped. */
-static int label(const char *q, const char *le, const char *label, const char **v)
-{
-	size_t n = strlen(label);
-	if ((size_t)(le - q) < n || !bounce_memcasemem(q, n, label))
-		return 0;
-	for (q += n; q < le && (*q == ' ' || *q == '\t');)
-		q++;
-	*v = q;
-	return 1;
-}
-
 /* The host qmail-remote's sentences name: "HOST does not like recipient.",
  * "HOST failed after I sent the message.", "Connected to HOST but ...",
  * "Giving up on HOST."; 0 when the line is none of them. */
@@ -49,7 +36,8 @@ static int host_of(const char *q, const char *le, const char **h, size_t *hl)
 		                             " failed after I sent the message", " failed on DATA command" };
 	const char *v;
 	size_t i, n = (size_t)(le - q);
-	if (label(q, le, "Giving up on ", &v) || label(q, le, "Connected to ", &v)) {
+	if ((v = bounce_line_label(q, le, "Giving up on ")) != NULL ||
+	    (v = bounce_line_label(q, le, "Connected to ")) != NULL) {
 		*h = v;
 		*hl = strcspn(v, " \n"); /* the line ends in LF or the text's NUL */
 		while (*hl && v[*hl - 1] == '.')
@@ -78,7 +66,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	for (p = b; p < e;) {
 		const char *le, *q = bounce_next_line_trimmed(&p, e, &le), *h;
 		size_t as, al, hl;
-		if (label(q, le, "Delivery failed:", &v)) {
+		if ((v = bounce_line_label(q, le, "Delivery failed:")) != NULL) {
 			r = NULL;
 			if (!bounce_find_addr(v, (size_t)(le - v), &as, &al) || !(r = bounce_list_add(l)))
 				continue;
@@ -92,7 +80,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			r = NULL;
 			continue;
 		}
-		if (label(q, le, "STEP:", &v)) {
+		if ((v = bounce_line_label(q, le, "STEP:")) != NULL) {
 			bounce_set_command(r, (enum smtpcodes_stage)smtpcodes_stage_from_text(v, (size_t)(le - v)));
 			in_reply = 0;
 			continue;
@@ -105,7 +93,8 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 				bounce_rec_diag_append(r, q, (size_t)(le - q));
 			continue;
 		}
-		if (label(q, le, MN_REPLY, &v) || label(q, le, "Remote host said:", &v)) {
+		if ((v = bounce_line_label(q, le, MN_REPLY)) != NULL ||
+		    (v = bounce_line_label(q, le, "Remote host said:")) != NULL) {
 			r->diag[0] = '\0'; /* the reply replaces the sentences before it */
 			bounce_rec_diag_append(r, v, (size_t)(le - v));
 			reply = in_reply = 1;

@@ -18,14 +18,19 @@
 
 #include "bounce/bounce.h"
 
+/* Postfix's notice to the postmaster about a session that went wrong */
+static int postmaster_notice(const struct bounce_msg *m)
+{
+	return bounce_hdr_has(m, "Subject", "Postfix SMTP server: errors from") ||
+	       bounce_hdr_has(m, "Subject", "Postfix SMTP client: errors from");
+}
+
 static int detect(const struct bounce_msg *m)
 {
 	return bounce_has(m, "This is the mail system at") || bounce_has(m, "This is the Postfix program") ||
 	       bounce_hdr_has(m, "Subject", "Undelivered Mail Returned to Sender") ||
 	       bounce_hdr_has(m, "Subject", "Delayed Mail (still being retried)") ||
-	       bounce_hdr_has(m, "Subject", "Postfix SMTP server: errors from") ||
-	       bounce_hdr_has(m, "Subject", "Postfix SMTP client: errors from") ||
-	       (m->dsn && bounce_memcasemem(m->dsn, m->dsnlen, "X-Postfix-Queue-ID"));
+	       postmaster_notice(m) || (m->dsn && bounce_memcasemem(m->dsn, m->dsnlen, "X-Postfix-Queue-ID"));
 }
 
 /* One turn of the transcript: the text after "In:" or "Out:" with its
@@ -123,8 +128,7 @@ static int transcript(const struct bounce_msg *m, struct bounce_list *l)
 
 static int parse(const struct bounce_msg *m, struct bounce_list *l)
 {
-	if (bounce_hdr_has(m, "Subject", "Postfix SMTP server: errors from") ||
-	    bounce_hdr_has(m, "Subject", "Postfix SMTP client: errors from")) {
+	if (postmaster_notice(m)) {
 		int n = transcript(m, l);
 		if (n > 0)
 			return n;

@@ -20,18 +20,6 @@ static int detect(const struct bounce_msg *m)
 	       bounce_has(m, "while talking to");
 }
 
-static struct bounce_rec *rec_for(struct bounce_list *l, const char *s, size_t n)
-{
-	char addr[BOUNCE_ADDR_MAX];
-	struct bounce_rec *r;
-	bounce_rec_set(addr, sizeof addr, s, n);
-	if ((r = bounce_list_find(l, addr)) != NULL)
-		return r;
-	if ((r = bounce_list_add(l)) != NULL)
-		memcpy(r->recipient, addr, sizeof addr);
-	return r;
-}
-
 static int parse(const struct bounce_msg *m, struct bounce_list *l)
 {
 	const char *b, *e, *p;
@@ -96,9 +84,9 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			 * quoted in prose ("(you@example.org)") is nobody's record */
 			if (st != SMTPCODES_STAGE_MAIL && bounce_find_addr(q, (size_t)(le - q), &as, &al) && as > 0 &&
 			    q[as - 1] == '<')
-				r = rec_for(l, q + as, al);
+				r = bounce_list_get(l, q + as, al, NULL);
 			else if (lastaddr[0])
-				r = rec_for(l, lastaddr, strlen(lastaddr));
+				r = bounce_list_get(l, lastaddr, strlen(lastaddr), NULL);
 			else if (touched >= 0)
 				r = &l->v[touched];
 			if (!r) {
@@ -123,7 +111,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			/* "<addr>... Deferred: Connection refused by mx." and the
 			 * lines under it up to a blank one ("Message could not be
 			 * delivered for 5 days"): why a queued message was given up */
-			struct bounce_rec *r = rec_for(l, q + 1, al);
+			struct bounce_rec *r = bounce_list_get(l, q + 1, al, NULL);
 			if (r && (!r->diag[0] || !strncmp(r->diag, "(reason:", 8) || !strpbrk(r->diag, " "))) {
 				r->diag[0] = '\0';
 				bounce_rec_diag_append(r, q + 6 + al, (size_t)(le - q) - 6 - al);
@@ -134,7 +122,7 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			}
 		} else if (isdigit((unsigned char)q[0]) && le - q > 8 && q[3] == ' ' &&
 		           bounce_memcasemem(q, (size_t)(le - q), "...") && bounce_find_addr(q, (size_t)(le - q), &as, &al)) {
-			struct bounce_rec *r = rec_for(l, q + as, al);
+			struct bounce_rec *r = bounce_list_get(l, q + as, al, NULL);
 			if (r && orphan[0] && bounce_memcasemem(q, (size_t)(le - q), "... Remote protocol error")) {
 				/* the remote's own answer says more than Sendmail's summary */
 				r->diag[0] = '\0';

@@ -241,6 +241,19 @@ struct bounce_rec *bounce_list_find(struct bounce_list *l, const char *addr)
 	return NULL;
 }
 
+struct bounce_rec *bounce_list_get(struct bounce_list *l, const char *s, size_t n, int *added)
+{
+	char addr[BOUNCE_ADDR_MAX];
+	struct bounce_rec *r;
+	bounce_rec_set(addr, sizeof addr, s, n);
+	r = bounce_list_find(l, addr);
+	if (added)
+		*added = !r;
+	if (!r && (r = bounce_list_add(l)) != NULL)
+		memcpy(r->recipient, addr, sizeof addr);
+	return r;
+}
+
 void bounce_rec_set(char *dst, size_t cap, const char *s, size_t n)
 {
 	size_t o = 0;
@@ -630,6 +643,16 @@ const char *bounce_next_line_trimmed(const char **p, const char *e, const char *
 	return q;
 }
 
+const char *bounce_line_label(const char *q, const char *le, const char *label)
+{
+	size_t n = strlen(label);
+	if ((size_t)(le - q) < n || !caseeq(q, label, n))
+		return NULL;
+	for (q += n; q < le && (*q == ' ' || *q == '\t');)
+		q++;
+	return q;
+}
+
 void bounce_text_span(const struct bounce_msg *m, const char *start_marker, const char **b, const char **e)
 {
 	const char *t = m->text, *end = m->text + m->textlen, *s;
@@ -747,16 +770,11 @@ int bounce_scan_blocks(const char *b, const char *e, struct bounce_list *l)
 			/* (a line that names the address of the record it follows
 			 * is that record's reply going on: "    <addr>... User
 			 * Unknown (in reply to RCPT TO command)") */
-			char addr[BOUNCE_ADDR_MAX];
-			bounce_rec_set(addr, sizeof addr, p + as, al);
-			cur = bounce_list_find(l, addr);
-			if (!cur) {
-				cur = bounce_list_add(l);
-				if (!cur)
-					break;
-				memcpy(cur->recipient, addr, sizeof addr);
-				added++;
-			}
+			int fresh;
+			cur = bounce_list_get(l, p + as, al, &fresh);
+			if (!cur)
+				break;
+			added += fresh;
 			lines = 0;
 			if (rest < le)
 				bounce_rec_diag_append(cur, rest, (size_t)(le - rest));
@@ -819,12 +837,10 @@ int bounce_fallback(const struct bounce_msg *m, const char *b, const char *e, st
 	while (v && *v) {
 		size_t s, n;
 		struct bounce_rec *r;
-		char addr[BOUNCE_ADDR_MAX];
+		int fresh;
 		if (!bounce_find_addr(v, strlen(v), &s, &n))
 			break;
-		bounce_rec_set(addr, sizeof addr, v + s, n);
-		if (!bounce_list_find(l, addr) && (r = bounce_list_add(l)) != NULL) {
-			memcpy(r->recipient, addr, sizeof addr);
+		if ((r = bounce_list_get(l, v + s, n, &fresh)) != NULL && fresh) {
 			diag_from_prose(r, b, e);
 			added++;
 		}

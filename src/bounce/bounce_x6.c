@@ -58,15 +58,13 @@ static void paragraph(const char *s, const char *e, struct bounce_list *l)
 		stop = e;
 	}
 	while (p && p < stop && bounce_find_addr(p, (size_t)(stop - p), &as, &al)) {
-		struct bounce_rec *r;
-		char addr[BOUNCE_ADDR_MAX];
-		bounce_rec_set(addr, sizeof addr, p + as, al);
+		int fresh;
+		struct bounce_rec *r = bounce_list_get(l, p + as, al, &fresh);
 		p += as + al;
-		if (bounce_list_find(l, addr))
-			continue;
-		if (!(r = bounce_list_add(l)))
+		if (!r)
 			return;
-		memcpy(r->recipient, addr, sizeof addr);
+		if (!fresh)
+			continue;
 		bounce_rec_diag_append(r, diag, (size_t)(e - diag));
 		server_and_stage(r, diag, e);
 		if (stop == e)
