@@ -75,6 +75,17 @@ static int host_shaped(const char *v, size_t n)
 	return dots || colons >= 2;
 }
 
+/*
+ * The moment a DSN date field names, or 0. A value without a time of day
+ * is no moment: SendGrid writes "2012-10-31 04-46-42", with dashes and no
+ * zone, which a date parser reads as that day's midnight, hours off; the
+ * record then takes the bounce's own Date instead (bounce.c).
+ */
+static time_t moment(const char *v)
+{
+	return strchr(v, ':') ? bounce_parse_date(v) : 0;
+}
+
 /* One per-recipient field into r. */
 static void field(struct bounce_rec *cur, const char *name, const char *val, char *orig, size_t origcap)
 {
@@ -102,7 +113,7 @@ static void field(struct bounce_rec *cur, const char *name, const char *val, cha
 		cur->diag[0] = '\0';
 		bounce_rec_diag_append(cur, v, strlen(v));
 	} else if (!strcasecmp(name, "Last-Attempt-Date")) {
-		time_t t = bounce_parse_date(v);
+		time_t t = moment(v);
 		if (t)
 			cur->time = t;
 	}
@@ -178,7 +189,7 @@ int bounce_dsn_parse(const struct bounce_msg *m, struct bounce_list *l)
 				if (!strcasecmp(h.v[k].name, "Reporting-MTA"))
 					bounce_rec_set(lhost, sizeof lhost, v, strcspn(v, " ("));
 				else if (!strcasecmp(h.v[k].name, "Arrival-Date"))
-					arrival = bounce_parse_date(v);
+					arrival = moment(v);
 			}
 			continue;
 		}
