@@ -49,6 +49,7 @@
 #define BOUNCE_TEXT_MAX   (256u * 1024) /* prose we scan, per message */
 #define BOUNCE_DSN_MAX    (1024u * 1024) /* delivery-status fields, per message */
 #define BOUNCE_PART_MAX   (2u * 1024 * 1024) /* larger text parts are attachments */
+#define BOUNCE_HEADER_FILE_MAX (64u * 1024) /* an attached text file read as the original's headers */
 #define BOUNCE_DIAG_MAX   1024          /* diagnostic text kept per record */
 #define BOUNCE_ADDR_MAX   256
 #define BOUNCE_FIELD_MAX  256

@@ -524,17 +524,40 @@ enum bounce_part bounce_part_kind(const char *type, const char *sub)
 		return BOUNCE_PART_JSON;
 	if (!g_ascii_strcasecmp(type, "message") && !g_ascii_strcasecmp(sub, "rfc822"))
 		return BOUNCE_PART_HEADERS; /* a message/rfc822 GMime kept as a leaf */
+	if (!g_ascii_strcasecmp(type, "message") && !g_ascii_strcasecmp(sub, "partial"))
+		return BOUNCE_PART_HEADERS; /* its first piece starts with the original's headers (Bigfoot) */
 	return BOUNCE_PART_NONE;
 }
 
-int bounce_walk_skip(const struct bounce_walk *w, enum bounce_part kind, int attachment)
+enum bounce_part bounce_walk_take(const struct bounce_walk *w, enum bounce_part kind, int attachment, size_t rawlen)
 {
 	if (kind != BOUNCE_PART_TEXT && kind != BOUNCE_PART_HTML)
-		return kind == BOUNCE_PART_NONE;
+		return kind;
 	if (w->m->textlen >= BOUNCE_TEXT_MAX)
-		return 1;
-	/* a text attachment after the notification is not its prose */
-	return w->m->textlen > 0 && attachment;
+		return BOUNCE_PART_NONE;
+	/* a text attachment after the notification is not its prose; it may
+	 * be the original's headers */
+	if (w->m->textlen > 0 && attachment)
+		return kind == BOUNCE_PART_TEXT && !w->m->has_orig && rawlen <= BOUNCE_HEADER_FILE_MAX
+		               ? BOUNCE_PART_HEADER_FILE
+		               : BOUNCE_PART_NONE;
+	return kind;
+}
+
+/* The original's headers from data[0..len) when it starts with a header
+ * block that names the message (From or Message-ID among three fields or
+ * more); else nothing is taken. */
+static void header_file(struct bounce_msg *m, const char *data, size_t len)
+{
+	if (len > BOUNCE_HEADER_FILE_MAX)
+		return;
+	bounce_hdrs_parse(&m->orig, data, len);
+	if (m->orig.n >= 3 && (bounce_hdr(&m->orig, "From") || bounce_hdr(&m->orig, "Message-ID"))) {
+		bounce_hdrs_decode(&m->orig);
+		m->has_orig = 1;
+	} else {
+		bounce_hdrs_free(&m->orig);
+	}
 }
 
 void bounce_walk_leaf(struct bounce_walk *w, enum bounce_part kind, const char *charset, char *data, size_t len)
@@ -558,6 +581,10 @@ void bounce_walk_leaf(struct bounce_walk *w, enum bounce_part kind, const char *
 			free(t);
 			m->has_orig = 1;
 		}
+		break;
+	case BOUNCE_PART_HEADER_FILE:
+		if (!m->has_orig)
+			header_file(m, data, len);
 		break;
 	case BOUNCE_PART_JSON:
 		if (!m->json)
@@ -631,8 +658,8 @@ static void walk(struct bounce_walk *w, GMimeObject *obj)
 		enum bounce_part kind = bounce_part_kind(type, sub);
 		size_t len = 0;
 		char *data;
-		if (kind == BOUNCE_PART_NONE ||
-		    bounce_walk_skip(w, kind, bounce_contains(g_mime_object_get_disposition(obj), "attachment")))
+		kind = bounce_walk_take(w, kind, bounce_contains(g_mime_object_get_disposition(obj), "attachment"), 0);
+		if (kind == BOUNCE_PART_NONE)
 			return;
 		data = part_bytes(GMIME_PART(obj), &len);
 		if (!data)

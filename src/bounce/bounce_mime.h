@@ -6,7 +6,7 @@
  *
  * Both readers find the parts of a message; what a part gives to the
  * struct bounce_msg is decided here once (bounce_part_kind(),
- * bounce_walk_skip(), bounce_walk_leaf(), bounce_walk_finish()), so the
+ * bounce_walk_take(), bounce_walk_leaf(), bounce_walk_finish()), so the
  * two can only differ in how they find the parts, never in what they keep.
  *
  * Ownership: struct bounce_walk borrows its message; bounce_walk_leaf()
@@ -29,6 +29,8 @@ enum bounce_part {
 	BOUNCE_PART_TEXT,      /* text/plain */
 	BOUNCE_PART_HTML,      /* text/html */
 	BOUNCE_PART_JSON,      /* application/json */
+	BOUNCE_PART_HEADER_FILE, /* a text attachment after the notification: the
+	                          * original's headers when it holds a header block */
 };
 
 /* One walk over the parts of one message, in document order. */
@@ -43,9 +45,12 @@ struct bounce_walk {
 
 /* The kind of a leaf of media type type/sub (any case). */
 enum bounce_part bounce_part_kind(const char *type, const char *sub);
-/* 1 when a leaf of this kind is not read: the text is full, or a text
- * part marked as an attachment comes after the notification. */
-int bounce_walk_skip(const struct bounce_walk *w, enum bounce_part kind, int attachment);
+/* How a leaf of this kind is read: BOUNCE_PART_NONE when it is not (the
+ * text is full, or a text part marked as an attachment comes after the
+ * notification); such an attachment of at most BOUNCE_HEADER_FILE_MAX raw
+ * bytes (rawlen, 0 when not known yet) is BOUNCE_PART_HEADER_FILE while the
+ * original's headers are still missing (X6 attaches them as a .txt file). */
+enum bounce_part bounce_walk_take(const struct bounce_walk *w, enum bounce_part kind, int attachment, size_t rawlen);
 /* Gives the decoded bytes data[0..len) of a leaf to the message; charset
  * is the part's charset parameter or NULL. Frees data. */
 void bounce_walk_leaf(struct bounce_walk *w, enum bounce_part kind, const char *charset, char *data, size_t len);

@@ -776,8 +776,10 @@ static int leaf(struct mw *x, const char **pp, const struct mw_ct *ct, size_t h0
 		}
 	}
 	f = scan(x, pp, &cs, &ce);
-	if (f == B_FAIL || kind == BOUNCE_PART_NONE || bounce_walk_skip(&x->w, kind, att) ||
-	    (size_t)(ce - cs) > BOUNCE_PART_MAX)
+	if (f == B_FAIL || kind == BOUNCE_PART_NONE || (size_t)(ce - cs) > BOUNCE_PART_MAX)
+		return f;
+	kind = bounce_walk_take(&x->w, kind, att, (size_t)(ce - cs));
+	if (kind == BOUNCE_PART_NONE)
 		return f;
 	{
 		size_t n = (size_t)(ce - cs);

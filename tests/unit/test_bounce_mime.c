@@ -546,6 +546,14 @@ static const struct {
 	{ "attachment after text", 1,
 	  "From: a@example.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nfirst text\n--b\n"
 	  "Content-Type: text/plain\nContent-Disposition: attachment; filename=x.txt\n\nattached text\n--b--\n" },
+	{ "header file after text", 1,
+	  "From: a@example.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nfirst text\n--b\n"
+	  "Content-Type: text/plain; name=h.txt\nContent-Disposition: attachment; filename=h.txt\n\n"
+	  "Received: from x\nFrom: s@example.com\nSubject: hi\nMessage-ID: <1@example.com>\n\n--b--\n" },
+	{ "message/partial", 1,
+	  "From: a@example.org\nContent-Type: multipart/report; boundary=b\n\n--b\n\ntext\n--b\n"
+	  "Content-Type: message/partial; number=1; total=2; id=\"x@y\"\n\n"
+	  "From: s@example.com\nSubject: part one\nMessage-ID: <2@example.com>\n\nbody\n--b--\n" },
 	{ "forwarded bounce",
 	  1,
 	  "From: user@example.org\nSubject: Fwd: failure\nContent-Type: multipart/mixed; boundary=f\n\n--f\n"
@@ -592,6 +600,61 @@ static void test_shapes(void **state)
 			print_error("%s: fast walk %s, want %s\n", shapes[i].name, fast ? "took it" : "left it",
 			            shapes[i].fast ? "took it" : "left it");
 			fail();
+		}
+	}
+}
+
+/* The original's headers from a text file attached after the notification
+ * (X6) and from the first piece of a message/partial (Bigfoot); a text
+ * attachment that is prose, or one too big to be a header file, gives
+ * none. Both walks alike. */
+static void test_header_file(void **state)
+{
+	static const char head[] = "From: MAILER-DAEMON@example.net\nContent-Type: multipart/mixed; boundary=b\n\n"
+	                           "--b\n\nDelivery failed.\n--b\nContent-Type: text/plain\n"
+	                           "Content-Disposition: attachment; filename=h.txt\n\n";
+	static const char hdrs[] = "Received: from x by y\nFrom: s@example.com\nSubject: Figures\n"
+	                           "Message-ID: <q4@example.com>\n";
+	static const char prose[] = "Dear customer: thank you\nfor writing to us.\nRegards: the team\n";
+	const char *bodies[] = { hdrs, prose, NULL };
+	int walk;
+	(void)state;
+	for (walk = 0; walk < 2; walk++) {
+		size_t k;
+		for (k = 0; k < 3; k++) {
+			struct bounce_msg m;
+			char *msg;
+			size_t n, pad = k == 2 ? BOUNCE_HEADER_FILE_MAX : 0;
+			const char *body = bodies[k] ? bodies[k] : hdrs;
+			n = strlen(head) + strlen(body) + pad + 16;
+			msg = malloc(n);
+			assert_non_null(msg);
+			strcpy(msg, head);
+			strcat(msg, body);
+			/* k == 2: the header block, then a long body */
+			if (pad) {
+				size_t at = strlen(msg);
+				msg[at++] = '\n';
+				memset(msg + at, 'x', pad);
+				msg[at + pad] = '\0';
+			}
+			strcat(msg, "\n--b--\n");
+			memset(&m, 0, sizeof m);
+			assert_int_equal(walk ? bounce_msg_parse_gmime(&m, msg, strlen(msg))
+			                      : bounce_msg_parse_fast(&m, msg, strlen(msg)),
+			                 0);
+			if (k == 0) {
+				assert_true(m.has_orig);
+				assert_string_equal(bounce_hdr(&m.orig, "Message-ID"), "<q4@example.com>");
+				assert_string_equal(bounce_hdr(&m.orig, "Subject"), "Figures");
+			} else {
+				assert_false(m.has_orig);
+				assert_int_equal(m.orig.n, 0);
+			}
+			/* the attachment is never the notification's prose */
+			assert_null(strstr(m.text, "Regards"));
+			bounce_msg_free(&m);
+			free(msg);
 		}
 	}
 }
@@ -649,7 +712,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_latin), cmocka_unit_test(test_charset_same), cmocka_unit_test(test_base64), cmocka_unit_test(test_qp), cmocka_unit_test(test_dates),        cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_goldens), cmocka_unit_test(test_mutations), cmocka_unit_test(test_corpus),
-		cmocka_unit_test(test_header_values),
+		cmocka_unit_test(test_header_values), cmocka_unit_test(test_header_file),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
