@@ -106,6 +106,20 @@ static void orig_from_text(struct bounce_msg *m)
 	}
 }
 
+/* Does the reply text say the MTA gave up (a final failure of a temporary
+ * trouble), where no report gives the Action? qmail and Exim never send
+ * the warning of a delay; their notices are failures. */
+static int gave_up(const struct bounce_rec *r)
+{
+	static const char *const words[] = { "not going to try again", "Giving up on ", "retry timeout exceeded",
+	                                     "failing for a long time", "will be deleted from queue" };
+	size_t i, dl = strlen(r->diag);
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (bounce_memcasemem(r->diag, dl, words[i]))
+			return 1;
+	return 0;
+}
+
 /* Is the DSN's diagnostic too thin to classify on? */
 static int thin_diag(const struct bounce_rec *r)
 {
@@ -223,6 +237,8 @@ classify:
 			struct bounce_rec *r = &l->v[i];
 			if (!r->time)
 				r->time = date;
+			if (!r->action[0] && gave_up(r))
+				memcpy(r->action, "failed", sizeof "failed");
 			bounce_verdict(e, m, l->addresser, r);
 			if (r->v.reason == SMTPCODES_REASON_DELIVERED && !o->delivered)
 				continue;

@@ -258,7 +258,9 @@ static const char *action_name(const struct bounce_rec *r)
 {
 	if (r->v.reason == SMTPCODES_REASON_FEEDBACK || r->v.reason == SMTPCODES_REASON_VACATION)
 		return "";
-	if (r->action[0] && strcmp(r->action, "failed") && strcmp(r->action, "delayed"))
+	/* what the MTA says it did: a temporary trouble it gave up on is
+	 * "failed" (RFC 3464), though its status stays 4.x.x */
+	if (r->action[0] && (strcmp(r->action, "delayed") || r->v.klass == SMTPCODES_CLASS_TEMPORARY))
 		return r->action;
 	switch (r->v.klass) {
 	case SMTPCODES_CLASS_SUCCESS: return "delivered";
