@@ -10,6 +10,7 @@
  * message-wide fields (addresser, message-id, subject, ...) are the
  * caller's to take from the struct bounce_msg.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -85,24 +86,147 @@ static int looks_bounce(const struct bounce_msg *m)
 	return 0;
 }
 
-/* Takes the original message's headers from the prose when no MIME part
- * carried them (Exim, qmail and friends append the message as text). */
+/* The indent of a line [q, le) that has the form "Name: value" after at
+ * most eight spaces, or -1. */
+static int header_line(const char *q, const char *le)
+{
+	int ind = 0;
+	const char *n;
+	while (q < le && *q == ' ' && ind <= 8)
+		q++, ind++;
+	if (ind > 8 || q >= le || !((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')))
+		return -1;
+	for (n = q; n < le && n - q < 64 &&
+	            (*n == '-' || *n == '_' || (*n >= '0' && *n <= '9') || (*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z'));)
+		n++;
+	return n < le && *n == ':' ? ind : -1;
+}
+
+/* Does h name a message: its Message-ID, or its From with its Subject,
+ * Date or To? A block from a mailer daemon is a bounce's own (one
+ * forwarded inline), not the original's. */
+static int names_message(const struct bounce_hdrs *h)
+{
+	const char *from = bounce_hdr(h, "From");
+	if (bounce_contains(from, "MAILER-DAEMON") || bounce_contains(from, "Mail Delivery"))
+		return 0;
+	return bounce_hdr(h, "Message-ID") || (from && (bounce_hdr(h, "Subject") || bounce_hdr(h, "Date") || bounce_hdr(h, "To")));
+}
+
+/* [q, le) without its first ind spaces. */
+static const char *unindent(const char *q, const char *le, int ind)
+{
+	while (q < le && *q == ' ' && ind-- > 0)
+		q++;
+	return q;
+}
+
+/*
+ * The header block whose first line is p into m->orig, up to its blank
+ * line. An indented block (Sun's "the following header fields:", fml's
+ * listing, ind spaces) loses its indent. A line that is neither a field
+ * nor a fold but has fields or folds after it is a fold that lost its
+ * blank ("HTTP); Sat, 29 Nov 2014 ..." in GMX's copy) and gets it back.
+ * 1 when the block names the message; else m->orig stays empty.
+ */
+static int take_block(struct bounce_msg *m, const char *p, const char *end, int ind)
+{
+	char *copy = xmalloc((size_t)(end - p) + 64);
+	size_t o = 0;
+	const char *q = p, *le;
+	while (q < end) {
+		const char *line = bounce_next_line(&q, end, &le);
+		line = unindent(line, le, ind);
+		if (line == le)
+			break;
+		if (header_line(line, le) != 0 && *line != ' ' && *line != '\t') {
+			/* a lost fold, when a field or a fold follows */
+			const char *r = q, *re, *nx;
+			if (r >= end)
+				break;
+			nx = bounce_next_line(&r, end, &re);
+			nx = unindent(nx, re, ind);
+			if (nx == re || (header_line(nx, re) != 0 && *nx != ' ' && *nx != '\t'))
+				break;
+			copy[o++] = ' ';
+		}
+		memcpy(copy + o, line, (size_t)(le - line));
+		o += (size_t)(le - line);
+		copy[o++] = '\n';
+	}
+	bounce_hdrs_parse(&m->orig, copy, o);
+	free(copy);
+	if (m->orig.n && names_message(&m->orig)) {
+		bounce_hdrs_decode(&m->orig);
+		m->has_orig = 1;
+		return 1;
+	}
+	bounce_hdrs_free(&m->orig);
+	return 0;
+}
+
+/* The first header block that names the message among the lines from p,
+ * looked for in at most max lines (stopping at stop). */
+static int first_block(struct bounce_msg *m, const char *p, const char *stop, const char *end, int max)
+{
+	const char *q = p, *le;
+	while (q < end && q <= stop && max-- > 0) {
+		const char *line = bounce_next_line(&q, end, &le);
+		int ind = header_line(line, le);
+		if (ind >= 0 && take_block(m, line, end, ind))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Takes the original message's headers from the prose when no MIME part
+ * carried them (Exim, qmail and friends append the message as text): the
+ * first header block naming the message in the 40 lines after the marker
+ * that starts the copy; else, without a marker or a block after it, the
+ * block around a "Message-ID:" or else a "Subject:" line (Zoho, Yahoo and
+ * others give the headers after the notice with no marker line, Sun's
+ * messaging server indented).
+ */
 static void orig_from_text(struct bounce_msg *m)
 {
+	static const char *const keys[] = { "Message-ID:", "Subject:" };
 	const char *b, *e, *end = m->text + m->textlen;
+	size_t k;
 	if (m->has_orig)
 		return;
 	bounce_text_span(m, NULL, &b, &e);
-	if (e >= end)
-		return;
-	{
+	if (e < end) {
 		const char *nl = memchr(e, '\n', (size_t)(end - e));
-		const char *p = nl ? nl + 1 : end;
-		while (p < end && (*p == '\n' || *p == ' '))
-			p++;
-		bounce_hdrs_parse(&m->orig, p, (size_t)(end - p));
-		bounce_hdrs_decode(&m->orig);
-		m->has_orig = m->orig.n > 0;
+		if (nl && first_block(m, nl + 1, end, end, 40))
+			return;
+	}
+	for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		const char *s = m->text;
+		int tries;
+		for (tries = 0; tries < 4 && s < end; tries++) {
+			const char *id = bounce_memcasemem(s, (size_t)(end - s), keys[k]), *ls, *from;
+			int back;
+			if (!id)
+				break;
+			s = id + strlen(keys[k]);
+			for (ls = id; ls > m->text && ls[-1] == ' '; ls--)
+				;
+			if (ls > m->text && ls[-1] != '\n')
+				continue; /* not at the start of a line */
+			/* back to the blank line above the block, at most 60 lines */
+			for (from = ls, back = 0; from > m->text && back < 60; back++) {
+				const char *pl = from - 1; /* the newline ending the line above */
+				const char *st = pl;
+				while (st > m->text && st[-1] != '\n')
+					st--;
+				if (st == pl)
+					break; /* a blank line */
+				from = st;
+			}
+			if (first_block(m, from, ls, end, 120))
+				return;
+		}
 	}
 }
 
