@@ -230,6 +230,30 @@ static void orig_from_text(struct bounce_msg *m)
 	}
 }
 
+/* The date in the newest Received field of h (its first), or 0. */
+static time_t received_time(const struct bounce_hdrs *h)
+{
+	const char *v = bounce_hdr(h, "Received"), *semi;
+	if (!v || !(semi = strrchr(v, ';')))
+		return 0;
+	while (*++semi == ' ')
+		;
+	return bounce_parse_date(semi);
+}
+
+/* When the bounce was written, for records whose report gives no time:
+ * its Date; else when it was received; else when the original reached
+ * the last host it names (1&1 sends bounces without a Date field). */
+static time_t bounce_time(const struct bounce_msg *m)
+{
+	time_t t = bounce_parse_date(bounce_hdr(&m->top, "Date"));
+	if (!t)
+		t = received_time(&m->top);
+	if (!t && m->has_orig && !(t = received_time(&m->orig)))
+		t = bounce_parse_date(bounce_hdr(&m->orig, "Date"));
+	return t;
+}
+
 /* Does the reply text say the MTA gave up (a final failure of a temporary
  * trouble), where no report gives the Action? qmail and Exim never send
  * the warning of a delay; their notices are failures. */
@@ -355,7 +379,7 @@ int bounce_read(struct sc_engine *e, const struct bounce_opts *o, const char *or
 classify:
 	orig_from_text(m);
 	{
-		time_t date = bounce_parse_date(bounce_hdr(&m->top, "Date"));
+		time_t date = bounce_time(m);
 		size_t k = 0;
 		for (i = 0; i < l->n; i++) {
 			struct bounce_rec *r = &l->v[i];
