@@ -96,6 +96,7 @@ static const char *const needles[] = {
 	"Delivery to the following recipients failed",
 	"Delivery to the following recipients has been delayed",
 	"Delivery to the following recipients",
+	"Unable to deliver message to the following recipients",
 	"Diagnostic information for administrators",
 	"DragonFly Mail Agent",
 	"Google Groups",

@@ -490,6 +490,18 @@ static int names_sender(const struct bounce_msg *m, const struct bounce_rec *r, 
 	return 0;
 }
 
+/* Does the text say a DNS look-up failed? */
+static int dns_trouble(const char *d, size_t dl)
+{
+	static const char *const words[] = { "lookup fail", "look-up fail", "Name server", "Name service", "NXDOMAIN",
+	                                     "no such domain", "DNS" };
+	size_t i;
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (bounce_memcasemem(d, dl, words[i]))
+			return 1;
+	return 0;
+}
+
 /* Are "user unknown" words a filter's decision rather than the address's?
  * Yes in answer to the message itself, from a filtering gateway, or with a
  * status (en, NULL when none) about the mailbox (X.2.0) or policy (X.7.x)
@@ -683,12 +695,15 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 	}
 	/* a delay notice, or a temporary failure the MTA gave up on, with no
 	 * more specific reason than a timeout or X.4.0 ("other or undefined
-	 * network or routing status") alone: the message expired */
+	 * network or routing status") alone, or a trouble to connect under
+	 * X.4.7 ("delivery time expired"): the message expired. A failed DNS
+	 * look-up stays a network error: the domain may be mistyped. */
 	if (r->reason_hint < 0 &&
 	    (v.reason == SMTPCODES_REASON_UNDEFINED ||
 	     (v.reason == SMTPCODES_REASON_NETWORKERROR &&
-	      (bounce_memcasemem(r->diag, dl, "timed out") || (v.source == SMTPCODES_EVIDENCE_ENHANCED && have_dsn &&
-	                                                       dsn_en.subject == 4 && dsn_en.detail == 0)))) &&
+	      (bounce_memcasemem(r->diag, dl, "timed out") ||
+	       (have_dsn && dsn_en.subject == 4 && dsn_en.detail == 7 && !dns_trouble(r->diag, dl)) ||
+	       (v.source == SMTPCODES_EVIDENCE_ENHANCED && have_dsn && dsn_en.subject == 4 && dsn_en.detail == 0)))) &&
 	    (!strcmp(r->action, "delayed") || !strcmp(r->action, "expired") ||
 	     (!strcmp(r->action, "failed") && have_dsn && dsn_en.klass == 4)))
 		r->reason_hint = SMTPCODES_REASON_EXPIRED;
