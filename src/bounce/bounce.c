@@ -10,7 +10,6 @@
  * message-wide fields (addresser, message-id, subject, ...) are the
  * caller's to take from the struct bounce_msg.
  */
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -86,99 +85,6 @@ static int looks_bounce(const struct bounce_msg *m)
 	return 0;
 }
 
-/* The indent of a line [q, le) that has the form "Name: value" after at
- * most eight spaces, or -1. */
-static int header_line(const char *q, const char *le)
-{
-	int ind = 0;
-	const char *n;
-	while (q < le && *q == ' ' && ind <= 8)
-		q++, ind++;
-	if (ind > 8 || q >= le || !((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')))
-		return -1;
-	for (n = q; n < le && n - q < 64 &&
-	            (*n == '-' || *n == '_' || (*n >= '0' && *n <= '9') || (*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z'));)
-		n++;
-	return n < le && *n == ':' ? ind : -1;
-}
-
-/* Does h name a message: its Message-ID, or its From with its Subject,
- * Date or To? A block from a mailer daemon is a bounce's own (one
- * forwarded inline), not the original's. */
-static int names_message(const struct bounce_hdrs *h)
-{
-	const char *from = bounce_hdr(h, "From");
-	if (bounce_contains(from, "MAILER-DAEMON") || bounce_contains(from, "Mail Delivery"))
-		return 0;
-	return bounce_hdr(h, "Message-ID") || (from && (bounce_hdr(h, "Subject") || bounce_hdr(h, "Date") || bounce_hdr(h, "To")));
-}
-
-/* [q, le) without its first ind spaces. */
-static const char *unindent(const char *q, const char *le, int ind)
-{
-	while (q < le && *q == ' ' && ind-- > 0)
-		q++;
-	return q;
-}
-
-/*
- * The header block whose first line is p into m->orig, up to its blank
- * line. An indented block (Sun's "the following header fields:", fml's
- * listing, ind spaces) loses its indent. A line that is neither a field
- * nor a fold but has fields or folds after it is a fold that lost its
- * blank ("HTTP); Sat, 29 Nov 2014 ..." in GMX's copy) and gets it back.
- * 1 when the block names the message; else m->orig stays empty.
- */
-static int take_block(struct bounce_msg *m, const char *p, const char *end, int ind)
-{
-	char *copy = xmalloc((size_t)(end - p) + 64);
-	size_t o = 0;
-	const char *q = p, *le;
-	while (q < end) {
-		const char *line = bounce_next_line(&q, end, &le);
-		line = unindent(line, le, ind);
-		if (line == le)
-			break;
-		if (header_line(line, le) != 0 && *line != ' ' && *line != '\t') {
-			/* a lost fold, when a field or a fold follows */
-			const char *r = q, *re, *nx;
-			if (r >= end)
-				break;
-			nx = bounce_next_line(&r, end, &re);
-			nx = unindent(nx, re, ind);
-			if (nx == re || (header_line(nx, re) != 0 && *nx != ' ' && *nx != '\t'))
-				break;
-			copy[o++] = ' ';
-		}
-		memcpy(copy + o, line, (size_t)(le - line));
-		o += (size_t)(le - line);
-		copy[o++] = '\n';
-	}
-	bounce_hdrs_parse(&m->orig, copy, o);
-	free(copy);
-	if (m->orig.n && names_message(&m->orig)) {
-		bounce_hdrs_decode(&m->orig);
-		m->has_orig = 1;
-		return 1;
-	}
-	bounce_hdrs_free(&m->orig);
-	return 0;
-}
-
-/* The first header block that names the message among the lines from p,
- * looked for in at most max lines (stopping at stop). */
-static int first_block(struct bounce_msg *m, const char *p, const char *stop, const char *end, int max)
-{
-	const char *q = p, *le;
-	while (q < end && q <= stop && max-- > 0) {
-		const char *line = bounce_next_line(&q, end, &le);
-		int ind = header_line(line, le);
-		if (ind >= 0 && take_block(m, line, end, ind))
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * Takes the original message's headers from the prose when no MIME part
  * carried them (Exim, qmail and friends append the message as text): the
@@ -198,7 +104,7 @@ static void orig_from_text(struct bounce_msg *m)
 	bounce_text_span(m, NULL, &b, &e);
 	if (e < end) {
 		const char *nl = memchr(e, '\n', (size_t)(end - e));
-		if (nl && first_block(m, nl + 1, end, end, 40))
+		if (nl && bounce_orig_block(m, nl + 1, end, end, 40))
 			return;
 	}
 	for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
@@ -224,7 +130,7 @@ static void orig_from_text(struct bounce_msg *m)
 					break; /* a blank line */
 				from = st;
 			}
-			if (first_block(m, from, ls, end, 120))
+			if (bounce_orig_block(m, from, ls, end, 120))
 				return;
 		}
 	}
@@ -260,12 +166,8 @@ static time_t bounce_time(const struct bounce_msg *m)
 static int gave_up(const struct bounce_rec *r)
 {
 	static const char *const words[] = { "not going to try again", "Giving up on ", "retry timeout exceeded",
-	                                     "failing for a long time", "will be deleted from queue" };
-	size_t i, dl = strlen(r->diag);
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (bounce_memcasemem(r->diag, dl, words[i]))
-			return 1;
-	return 0;
+	                                     "failing for a long time", "will be deleted from queue", NULL };
+	return bounce_memcasemem_any(r->diag, strlen(r->diag), words);
 }
 
 /* Is the DSN's diagnostic too thin to classify on? */

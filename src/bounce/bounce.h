@@ -263,6 +263,14 @@ const char *bounce_hdr_needle_text(size_t i, const char **name);
 /* ---- shared text helpers (bounce_text.c) */
 /* Case-insensitive substring search in s[0..n); NULL when absent. */
 const char *bounce_memcasemem(const char *s, size_t n, const char *needle);
+/* 1 when s[0..n) contains any of words (NULL-terminated), any case. */
+int bounce_memcasemem_any(const char *s, size_t n, const char *const *words);
+/* The original message's headers into m->orig (has_orig set) from the
+ * first header block that names a message (its Message-ID, or its From
+ * with its Subject, Date or To; not a mailer daemon's) starting at a line
+ * among the max lines from p up to stop; indented blocks and folds that
+ * lost their blank are read. 1 when one was found. */
+int bounce_orig_block(struct bounce_msg *m, const char *p, const char *stop, const char *end, int max);
 /* 1 when s (a NUL-terminated header value or NULL) contains needle, any case. */
 int bounce_contains(const char *s, const char *needle);
 /* A set of up to BOUNCE_PHRASES_MAX phrases (3 bytes or longer) that one

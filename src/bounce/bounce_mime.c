@@ -544,22 +544,6 @@ enum bounce_part bounce_walk_take(const struct bounce_walk *w, enum bounce_part 
 	return kind;
 }
 
-/* The original's headers from data[0..len) when it starts with a header
- * block that names the message (From or Message-ID among three fields or
- * more); else nothing is taken. */
-static void header_file(struct bounce_msg *m, const char *data, size_t len)
-{
-	if (len > BOUNCE_HEADER_FILE_MAX)
-		return;
-	bounce_hdrs_parse(&m->orig, data, len);
-	if (m->orig.n >= 3 && (bounce_hdr(&m->orig, "From") || bounce_hdr(&m->orig, "Message-ID"))) {
-		bounce_hdrs_decode(&m->orig);
-		m->has_orig = 1;
-	} else {
-		bounce_hdrs_free(&m->orig);
-	}
-}
-
 void bounce_walk_leaf(struct bounce_walk *w, enum bounce_part kind, const char *charset, char *data, size_t len)
 {
 	struct bounce_msg *m = w->m;
@@ -583,8 +567,9 @@ void bounce_walk_leaf(struct bounce_walk *w, enum bounce_part kind, const char *
 		}
 		break;
 	case BOUNCE_PART_HEADER_FILE:
-		if (!m->has_orig)
-			header_file(m, data, len);
+		/* the original's headers, when the file holds a block naming it */
+		if (!m->has_orig && len <= BOUNCE_HEADER_FILE_MAX)
+			bounce_orig_block(m, data, data + len, data + len, 40);
 		break;
 	case BOUNCE_PART_JSON:
 		if (!m->json)

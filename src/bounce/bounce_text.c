@@ -207,6 +207,100 @@ size_t bounce_hdrs_parse(struct bounce_hdrs *h, const char *text, size_t len)
 	return (size_t)(p - text);
 }
 
+/* The indent of a line [q, le) that has the form "Name: value" after at
+ * most eight spaces, or -1. */
+static int header_line(const char *q, const char *le)
+{
+	int ind = 0;
+	const char *n;
+	while (q < le && *q == ' ' && ind <= 8)
+		q++, ind++;
+	if (ind > 8 || q >= le || !isalpha((unsigned char)*q))
+		return -1;
+	for (n = q; n < le && n - q < 64 && (isalnum((unsigned char)*n) || *n == '-' || *n == '_');)
+		n++;
+	return n < le && *n == ':' ? ind : -1;
+}
+
+/* Is [q, le) (its indent gone) a field or a fold of one? */
+static int field_or_fold(const char *q, const char *le)
+{
+	return q < le && (header_line(q, le) == 0 || *q == ' ' || *q == '\t');
+}
+
+/* Does h name a message: its Message-ID, or its From with its Subject,
+ * Date or To? A block from a mailer daemon is a bounce's own (one
+ * forwarded inline), not the original's. */
+static int names_message(const struct bounce_hdrs *h)
+{
+	const char *from = bounce_hdr(h, "From");
+	if (bounce_contains(from, "MAILER-DAEMON") || bounce_contains(from, "Mail Delivery"))
+		return 0;
+	return bounce_hdr(h, "Message-ID") || (from && (bounce_hdr(h, "Subject") || bounce_hdr(h, "Date") || bounce_hdr(h, "To")));
+}
+
+/* [q, le) without its first ind spaces. */
+static const char *unindent(const char *q, const char *le, int ind)
+{
+	while (q < le && *q == ' ' && ind-- > 0)
+		q++;
+	return q;
+}
+
+/*
+ * The header block whose first line is p into m->orig, up to its blank
+ * line. An indented block (Sun's "the following header fields:", fml's
+ * listing, ind spaces) loses its indent. A line that is neither a field
+ * nor a fold but has one after it is a fold that lost its blank ("HTTP);
+ * Sat, 29 Nov 2014 ..." in GMX's copy) and gets it back. 1 when the block
+ * names the message; else m->orig stays empty.
+ */
+static int take_block(struct bounce_msg *m, const char *p, const char *end, int ind)
+{
+	char *copy = xmalloc((size_t)(end - p) + 64);
+	size_t o = 0;
+	const char *q = p, *le;
+	while (q < end) {
+		const char *line = bounce_next_line(&q, end, &le);
+		line = unindent(line, le, ind);
+		if (line == le)
+			break;
+		if (!field_or_fold(line, le)) {
+			const char *r = q, *re, *nx;
+			if (r >= end)
+				break;
+			nx = bounce_next_line(&r, end, &re);
+			if (!field_or_fold(unindent(nx, re, ind), re))
+				break;
+			copy[o++] = ' ';
+		}
+		memcpy(copy + o, line, (size_t)(le - line));
+		o += (size_t)(le - line);
+		copy[o++] = '\n';
+	}
+	bounce_hdrs_parse(&m->orig, copy, o);
+	free(copy);
+	if (m->orig.n && names_message(&m->orig)) {
+		bounce_hdrs_decode(&m->orig);
+		m->has_orig = 1;
+		return 1;
+	}
+	bounce_hdrs_free(&m->orig);
+	return 0;
+}
+
+int bounce_orig_block(struct bounce_msg *m, const char *p, const char *stop, const char *end, int max)
+{
+	const char *q = p, *le;
+	while (q < end && q <= stop && max-- > 0) {
+		const char *line = bounce_next_line(&q, end, &le);
+		int ind = header_line(line, le);
+		if (ind >= 0 && take_block(m, line, end, ind))
+			return 1;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- records */
 
 struct bounce_rec *bounce_list_add(struct bounce_list *l)
@@ -378,6 +472,14 @@ const char *bounce_memcasemem(const char *s, size_t n, const char *needle)
 			return s + i;
 	}
 	return NULL;
+}
+
+int bounce_memcasemem_any(const char *s, size_t n, const char *const *words)
+{
+	for (; *words; words++)
+		if (bounce_memcasemem(s, n, *words))
+			return 1;
+	return 0;
 }
 
 int bounce_contains(const char *s, const char *needle)
@@ -688,12 +790,8 @@ void bounce_text_span(const struct bounce_msg *m, const char *start_marker, cons
 static int as_first_word(const char *q, const char *le)
 {
 	static const char *const words[] = { "ERROR_CODE", "Invalid Address", "User unknown", "unknown user",
-	                                     "does not exist", "Mailbox full" };
-	size_t i, n = (size_t)(le - q);
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (bounce_memcasemem(q, n, words[i]))
-			return 1;
-	return 0;
+	                                     "does not exist", "Mailbox full", NULL };
+	return bounce_memcasemem_any(q, (size_t)(le - q), words);
 }
 
 /* Is the line [p, le) a recipient line? Sets the address and where the rest

@@ -494,12 +494,8 @@ static int names_sender(const struct bounce_msg *m, const struct bounce_rec *r, 
 static int dns_trouble(const char *d, size_t dl)
 {
 	static const char *const words[] = { "lookup fail", "look-up fail", "Name server", "Name service", "NXDOMAIN",
-	                                     "no such domain", "DNS" };
-	size_t i;
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (bounce_memcasemem(d, dl, words[i]))
-			return 1;
-	return 0;
+	                                     "no such domain", "DNS", NULL };
+	return bounce_memcasemem_any(d, dl, words);
 }
 
 /* Are "user unknown" words a filter's decision rather than the address's?
