@@ -684,7 +684,15 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 		if (r->reason_hint < 0) {
 			int i;
 			pthread_once(&mta_once, mta_setup);
-			i = bounce_phrases_first(&mta_set, r->diag, dl, weak ? BOUNCE_PHRASES_ALL : mta_strong, 0);
+			/* a host that could not be reached until the MTA gave up
+			 * ("wasn't able to establish an SMTP connection ... in the
+			 * queue too long"): the message expired; a failed DNS
+			 * look-up stays a network error, the domain may be mistyped */
+			int unreachable = v.reason == SMTPCODES_REASON_NETWORKERROR && !dns_trouble(r->diag, dl);
+			uint64_t want = weak ? BOUNCE_PHRASES_ALL : mta_strong;
+			i = bounce_phrases_first(&mta_set, r->diag, dl, unreachable ? BOUNCE_PHRASES_ALL : want, 0);
+			if (i >= 0 && !((want >> i) & 1) && mta_words[i].reason != SMTPCODES_REASON_EXPIRED)
+				i = bounce_phrases_first(&mta_set, r->diag, dl, want, 0);
 			if (i >= 0)
 				r->reason_hint = (int)mta_words[i].reason;
 		}
