@@ -20,6 +20,31 @@ static int detect(const struct bounce_msg *m)
 	       bounce_has(m, "while talking to");
 }
 
+/* The prose lines right under the transcript marker tr, up to a blank line
+ * or a line of the dialogue (">>>", "<<<", a reply, "<addr>..."), joined
+ * with blanks into out; its length, 0 when the first line is not prose. */
+static size_t transcript_prose(const char *tr, const char *e, char *out, size_t cap)
+{
+	const char *p = memchr(tr, '\n', (size_t)(e - tr)), *le;
+	size_t o = 0;
+	out[0] = '\0';
+	if (!p)
+		return 0;
+	p++;
+	while (p < e) {
+		const char *q = bounce_next_line_trimmed(&p, e, &le);
+		size_t ql = (size_t)(le - q);
+		if (!ql || *q == '>' || *q == '<' || *q == '-' || isdigit((unsigned char)*q) || o + ql + 2 > cap)
+			break;
+		if (o)
+			out[o++] = ' ';
+		memcpy(out + o, q, ql);
+		o += ql;
+		out[o] = '\0';
+	}
+	return o;
+}
+
 static int parse(const struct bounce_msg *m, struct bounce_list *l)
 {
 	const char *b, *e, *p;
@@ -154,6 +179,23 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 			     bounce_memcasemem(r->diag, dl, "RCPT commands were rejected")))
 				memcpy(r->command, "RCPT", 5);
 		}
+	}
+	/* a transcript of prose alone ("Message could not be delivered for too
+	 * long"): the words of the one recipient; "kijitora... Deferred:
+	 * Connection refused by [127.0.0.1]" names the recipient without its
+	 * domain, as the list above it did: the report's one recipient then
+	 * (merge() in bounce.c) */
+	if (tr && (l->n == before + 1 ? !l->v[before].diag[0] : l->n == before && m->dsn)) {
+		char prose[BOUNCE_DIAG_MAX];
+		size_t skip = 0, ll = transcript_prose(tr, e, prose, sizeof prose), wl = strcspn(prose, " ");
+		struct bounce_rec *r = l->n > before ? &l->v[before] : NULL;
+		if (wl > 3 && wl < ll && !memcmp(prose + wl - 3, "...", 3) && !memchr(prose, '@', wl)) {
+			if (!r)
+				r = bounce_list_get(l, prose, wl - 3, NULL);
+			skip = wl + 1;
+		}
+		if (r && ll > skip)
+			bounce_rec_diag_append(r, prose + skip, ll - skip);
 	}
 	if (l->n == before) {
 		const char *t = bounce_memcasemem(b, (size_t)(e - b), "Transcript of session follows");
