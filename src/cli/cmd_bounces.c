@@ -3,7 +3,8 @@
  * failed recipient.
  *
  * Inputs are message files, folders (a Maildir's cur/ and new/, or any
- * folder of files, read in name order, recursively), mbox files (recognised
+ * folder of files, read in name order, recursively, each folder once however
+ * many links lead to it), mbox files (recognised
  * by their first "From " line) and standard input; LF, CRLF and CR line ends
  * alike. Each message goes through src/bounce/ (bounce_read()) and its
  * records come out in the order the message gives them: TSV by default, JSON
@@ -86,9 +87,11 @@ static void help(FILE *f)
 	      "module in --json names the one that read a message) and writes one record\n"
 	      "per failed recipient, in the order each message gives them.\n"
 	      "Arguments are message files, folders (Maildir cur/ new/, or any folder), mbox\n"
-	      "files, or '-' for standard input (the default). A big mbox named here is read\n"
-	      "in pieces by all threads, and one on standard input or in a folder as it\n"
-	      "comes, both in bounded memory. On a terminal, a progress line shows on\n"
+	      "files, or '-' for standard input (the default). Folders are read recursively,\n"
+	      "each once however many links lead to it; a pipe, socket or device in a\n"
+	      "folder is named and skipped. A big mbox named here is read in pieces by all\n"
+	      "threads, and one on standard input or in a folder as it comes, both in\n"
+	      "bounded memory. On a terminal, a progress line shows on\n"
 	      "standard error after a second.\n\n"
 	      "  --json                JSON lines with sisimai's field names: origin, recipient,\n"
 	      "                        addresser, reason, deliverystatus, replycode,\n"
@@ -164,6 +167,13 @@ struct run {
 	size_t ninputs, capinputs;
 	int dirs[BOUNCES_DIRS]; /* folders whose files are opened relative to them */
 	int ndirs;
+	/* the folders read so far (device, inode): a link back to one of them
+	 * is not followed again, so a link loop ends and no file is read twice */
+	struct seen_dir {
+		dev_t dev;
+		ino_t ino;
+	} *seen;
+	size_t nseen, capseen;
 	struct batch *batches;
 	size_t nbatches;
 	/* the work queue: next batch to take, first batch not yet written */
@@ -849,6 +859,26 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
 }
 
+/* 1 when the folder open at fd was read already (by another name, through
+ * a link); else remembers it and gives 0. */
+static int folder_seen(struct run *run, int fd)
+{
+	struct stat st;
+	size_t i;
+	if (fstat(fd, &st))
+		return 0;
+	for (i = 0; i < run->nseen; i++)
+		if (run->seen[i].dev == st.st_dev && run->seen[i].ino == st.st_ino)
+			return 1;
+	if (run->nseen == run->capseen) {
+		run->capseen = run->capseen ? run->capseen * 2 : 16;
+		run->seen = xrealloc(run->seen, run->capseen * sizeof *run->seen);
+	}
+	run->seen[run->nseen].dev = st.st_dev;
+	run->seen[run->nseen++].ino = st.st_ino;
+	return 0;
+}
+
 /* Collects the files under path (a file, "-", or a folder read in name
  * order, recursively; a Maildir's tmp/ is left out). type is what the
  * parent folder's entry said (DT_REG, DT_DIR), or DT_UNKNOWN: then stat()
@@ -875,6 +905,13 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 			split_mbox(run, path, (unsigned long long)st.st_size, piece);
 			return;
 		}
+		/* in a folder: a link to nothing, or a pipe, socket or device
+		 * (opening a pipe would wait for a writer forever) */
+		if (depth > 0 && (missing || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))) {
+			sc_warn("bounces: %s: %s, skipped", path, missing ? strerror(errno) : "not a regular file");
+			run->skipped++;
+			return;
+		}
 		if ((!missing && !S_ISDIR(st.st_mode)) || (missing && depth == 0)) {
 			struct input *in = add_job(run, path);
 			if (!missing && S_ISREG(st.st_mode))
@@ -883,10 +920,18 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 		}
 	}
 	fd = depth > 16 ? -1 : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && folder_seen(run, fd)) {
+		sc_warn("bounces: %s: a link to a folder read already, skipped", path);
+		close(fd);
+		return;
+	}
 	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (depth > 16)
+			sc_warn("bounces: %s: cannot read folder: more than 16 folders deep", path);
+		else
+			sc_warn("bounces: %s: cannot read folder: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		sc_warn("bounces: %s: cannot read folder", path);
 		if (!run->rc)
 			run->rc = EX_NOINPUT;
 		return;
@@ -1340,6 +1385,7 @@ early:
 		free(run.inputs[i].path);
 	free(run.inputs);
 out:
+	free(run.seen);
 	pthread_cond_destroy(&run.cv);
 	pthread_mutex_destroy(&run.mu);
 	bounce_mime_shutdown();

@@ -6,7 +6,10 @@
 # read buffer (64 KiB) and the mapping threshold (4 MiB) and above two
 # pieces (8 MiB: read as a stream), and in more folders than are kept open
 # (64), so the fallback to whole paths is used. 30 MB of junk in a folder
-# is skipped after its first bytes, without reading it all.
+# is skipped after its first bytes, without reading it all. In a folder, a
+# pipe (opening it would wait for a writer), a link to nothing and links
+# to folders read already (a loop) are each named and skipped: no hang, no
+# record read twice.
 set -eu
 : "${SMTPCODES:?}"
 tmp=$(mktemp -d)
@@ -73,4 +76,19 @@ case $SMTPCODES in
 *asan*) ;;
 *) [ "$(tail -n 1 "$tmp/rss")" -lt 24576 ] || { echo "30 MB of junk held: $(tail -n 1 "$tmp/rss") KB"; exit 1; } ;;
 esac
+mkdir -p "$tmp/odd/cur" "$tmp/odd/new"
+bounce 900 "odd@example.org" "$tmp/odd/cur/a.eml"
+mkfifo "$tmp/odd/cur/pipe"
+ln -s "$tmp/nowhere" "$tmp/odd/cur/dangling"
+ln -s .. "$tmp/odd/cur/loop"
+ln -s ../cur "$tmp/odd/new/again"
+rc=0
+timeout 20 "$SMTPCODES" bounces --json "$tmp/odd" >"$tmp/odd.out" 2>"$tmp/odd.err" || rc=$?
+[ "$rc" = 65 ] || { echo "odd entries: exit $rc"; cat "$tmp/odd.err"; exit 1; }
+[ "$(grep -c . "$tmp/odd.out")" = 1 ] && grep -q '"recipient":"odd@example.org"' "$tmp/odd.out" ||
+	{ echo "odd entries: records"; cat "$tmp/odd.out"; exit 1; }
+for w in "cur/pipe: not a regular file, skipped" "cur/dangling: No such file or directory, skipped" \
+	"cur/loop: a link to a folder read already, skipped" "new/again: a link to a folder read already, skipped"; do
+	grep -q "$w" "$tmp/odd.err" || { echo "odd entries: no '$w'"; cat "$tmp/odd.err"; exit 1; }
+done
 echo "81 records, the same as file by file; junk skipped in $(tail -n 1 "$tmp/rss") KB"
