@@ -69,6 +69,7 @@ struct mw {
 	char *bnd[MW_NEST];
 	size_t blen[MW_NEST];
 	int nb;
+	int nmsg; /* the message/rfc822 parts we are inside, at most MW_NEST */
 	struct mw_hdr *hv;     /* the fields of the header blocks being read */
 	size_t hn, hcap;
 	struct bounce_walk w;
@@ -660,6 +661,8 @@ static int message(struct mw *x, const char **pp, int walk)
 	const char *p = *pp;
 	size_t h0 = x->hn, h1;
 	int f, fwd = 0;
+	if (x->nmsg >= MW_NEST)
+		return B_FAIL; /* messages in messages without end: GMime's */
 	if (x->nb) {
 		const char *le;
 		if (p >= x->end)
@@ -688,7 +691,9 @@ static int message(struct mw *x, const char **pp, int walk)
 	}
 	if (fwd)
 		x->w.depth++;
+	x->nmsg++;
 	f = part(x, &p, h0, h1, 1, 0, fwd);
+	x->nmsg--;
 	if (fwd)
 		x->w.depth--;
 	x->hn = h0;
