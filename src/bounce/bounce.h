@@ -86,6 +86,7 @@ struct bounce_msg {
 	size_t feedbacklen;
 	struct bounce_hdrs orig;     /* headers of the original message */
 	int has_orig;
+	int dsn_cut;                 /* the report was larger than BOUNCE_DSN_MAX: its first part read */
 	char *report_type;           /* multipart/report's report-type, or NULL */
 	char *json;                  /* a JSON body (Amazon SES notification), or NULL */
 	int is_multipart;

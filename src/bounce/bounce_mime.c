@@ -303,9 +303,22 @@ void bounce_mime_add_header(struct bounce_hdrs *h, const char *name, size_t nlen
 	free(v);
 }
 
+size_t bounce_dsn_fit(const char *s, size_t n)
+{
+	size_t k;
+	if (n <= BOUNCE_DSN_MAX)
+		return n;
+	/* after the last blank line that fits: no recipient's fields cut in two */
+	for (k = BOUNCE_DSN_MAX; k > 1; k--)
+		if (s[k - 1] == '\n' && (s[k - 2] == '\n' || (k > 2 && s[k - 2] == '\r' && s[k - 3] == '\n')))
+			return k;
+	return 0;
+}
+
 /* The decoded bytes of a leaf part, NUL-terminated, or NULL when the part is
- * larger than BOUNCE_PART_MAX (an attachment). */
-static char *part_bytes(GMimePart *part, size_t *len)
+ * larger than BOUNCE_PART_MAX (an attachment) - but of a delivery report
+ * (dsn) what bounce_dsn_fit() keeps (*cut set when that is not all). */
+static char *part_bytes(GMimePart *part, int dsn, size_t *len, int *cut)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	GMimeStream *src, *mem;
@@ -317,16 +330,17 @@ static char *part_bytes(GMimePart *part, size_t *len)
 		return NULL;
 	src = g_mime_data_wrapper_get_stream(w);
 	slen = src ? g_mime_stream_length(src) : -1;
-	if (slen < 0 || (guint64)slen > BOUNCE_PART_MAX)
+	if (slen < 0 || ((guint64)slen > BOUNCE_PART_MAX && !dsn))
 		return NULL;
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(w, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	out = xmalloc(ba->len + 1);
-	if (ba->len)
-		memcpy(out, ba->data, ba->len);
-	out[ba->len] = '\0';
-	*len = ba->len;
+	*len = bounce_dsn_fit((const char *)ba->data, ba->len);
+	*cut = *len < ba->len;
+	out = xmalloc(*len + 1);
+	if (*len)
+		memcpy(out, ba->data, *len);
+	out[*len] = '\0';
 	g_object_unref(mem);
 	return out;
 }
@@ -646,9 +660,12 @@ static void walk(struct bounce_walk *w, GMimeObject *obj)
 		kind = bounce_walk_take(w, kind, bounce_contains(g_mime_object_get_disposition(obj), "attachment"), 0);
 		if (kind == BOUNCE_PART_NONE)
 			return;
-		data = part_bytes(GMIME_PART(obj), &len);
+		int cut = 0;
+		data = part_bytes(GMIME_PART(obj), kind == BOUNCE_PART_DSN, &len, &cut);
 		if (!data)
 			return;
+		if (cut && !w->m->dsn)
+			w->m->dsn_cut = 1;
 		bounce_walk_leaf(w, kind, ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL, data, len);
 	}
 }

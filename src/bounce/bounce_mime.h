@@ -43,6 +43,12 @@ struct bounce_walk {
 
 #define BOUNCE_WALK_DEPTH 20
 
+/* How much of a delivery report of n bytes is read: all of it up to
+ * BOUNCE_DSN_MAX, else the recipients whose fields end in the first
+ * BOUNCE_DSN_MAX bytes (up to its last blank line; the rest is left out
+ * with a warning, see dsn_cut in struct bounce_msg). */
+size_t bounce_dsn_fit(const char *s, size_t n);
+
 /* The kind of a leaf of media type type/sub (any case). */
 enum bounce_part bounce_part_kind(const char *type, const char *sub);
 /* How a leaf of this kind is read: BOUNCE_PART_NONE when it is not (the

@@ -781,8 +781,14 @@ static int leaf(struct mw *x, const char **pp, const struct mw_ct *ct, size_t h0
 		}
 	}
 	f = scan(x, pp, &cs, &ce);
-	if (f == B_FAIL || kind == BOUNCE_PART_NONE || (size_t)(ce - cs) > BOUNCE_PART_MAX)
+	if (f == B_FAIL || kind == BOUNCE_PART_NONE)
 		return f;
+	if ((size_t)(ce - cs) > BOUNCE_PART_MAX) {
+		if (kind != BOUNCE_PART_DSN)
+			return f;
+		if (enc != ENC_RAW)
+			return B_FAIL; /* GMime cuts the decoded report */
+	}
 	kind = bounce_walk_take(&x->w, kind, att, (size_t)(ce - cs));
 	if (kind == BOUNCE_PART_NONE)
 		return f;
@@ -795,6 +801,12 @@ static int leaf(struct mw *x, const char **pp, const struct mw_ct *ct, size_t h0
 			n = bounce_mime_qp(cs, n, data);
 		else
 			memcpy(data, cs, n);
+		if (kind == BOUNCE_PART_DSN) {
+			size_t k = bounce_dsn_fit(data, n);
+			if (k < n && !x->w.m->dsn)
+				x->w.m->dsn_cut = 1;
+			n = k;
+		}
 		data[n] = '\0';
 		if (ct->charset) {
 			memcpy(charset, ct->charset, ct->cslen);

@@ -435,6 +435,9 @@ static void one_message(struct ctx *c, const char *origin, const char *buf, size
 	if (l.truncated)
 		sc_warn("bounces: %s: more than %d recipients in one message, the rest left out", origin,
 		        BOUNCE_MAX_RCPTS);
+	else if (m.dsn_cut)
+		sc_warn("bounces: %s: delivery report larger than %u MB, the recipients after its first %zu left out",
+		        origin, BOUNCE_DSN_MAX >> 20, l.n);
 	for (i = 0; i < l.n; i++)
 		emit(c, &m, &l, &l.v[i]);
 	bounce_msg_free(&m);

@@ -2,7 +2,11 @@
 # bounce_large.sh - a bounce that carries a 20 MB attachment (base64) and a
 # 20 MB text/plain part is read in well under three seconds, and its record is
 # still right: the reader never decodes attachment-sized parts nor runs
-# patterns over them. Also: 2000 messages in one mbox.
+# patterns over them. Also: 2000 messages in one mbox; a delivery report
+# of 50000 recipients (6 MB, as it is and in base64), of which the first
+# ones whose fields end within 1 MB come out, each whole, with a warning
+# naming the file, the same with both readers (it used to give no record
+# at all: a report over 2 MB was taken for an attachment).
 set -eu
 : "${SMTPCODES:?}"
 tmp=$(mktemp -d)
@@ -45,3 +49,29 @@ done >"$m"
 n=$("$SMTPCODES" bounces "$m" | grep -c userunknown)
 echo "mbox: $n records"
 [ "$n" = 2000 ]
+
+# a report too big to read whole
+for enc in 8bit base64; do
+	r=$tmp/report-$enc.eml
+	{
+		printf 'From: MAILER-DAEMON@mx.example.net\nTo: list@example.com\n'
+		printf 'Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n'
+		printf 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+		printf -- '--B\nContent-Type: text/plain\n\nThis is the mail system at host mx.example.net.\n\n'
+		printf -- '--B\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: %s\n\n' "$enc"
+		{
+			printf 'Reporting-MTA: dns; mx.example.net\n\n'
+			seq 1 50000 | awk '{ printf "Final-Recipient: rfc822; m%d@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <m%d@example.org>: Recipient address rejected: User unknown in virtual mailbox table\n    (this notice is padded so that fewer than 4096 recipients fit a megabyte: the\n    report, not the cap on records per message, ends the list here)\n\n", $1, $1 }'
+		} | if [ $enc = base64 ]; then base64 -w 76; else cat; fi
+		printf -- '--B--\n'
+	} >"$r"
+	"$SMTPCODES" bounces --json "$r" >"$tmp/report.out" 2>"$tmp/report.err"
+	SMTPCODES_MIME=gmime "$SMTPCODES" bounces --json "$r" >"$tmp/report-gmime.out" 2>/dev/null
+	cmp "$tmp/report.out" "$tmp/report-gmime.out"
+	n=$(grep -c '"reason":"userunknown"' "$tmp/report.out")
+	[ "$n" -gt 1000 ] && [ "$n" -lt 50000 ] && [ "$n" = "$(grep -c . "$tmp/report.out")" ] ||
+		{ echo "report ($enc): $n records"; exit 1; }
+	grep -q "report-$enc.eml: delivery report larger than 1 MB, the recipients after its first $n left out" \
+		"$tmp/report.err" || { cat "$tmp/report.err"; exit 1; }
+	echo "report of 50000 recipients ($enc): the first $n"
+done
