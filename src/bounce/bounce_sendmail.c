@@ -185,10 +185,12 @@ static int parse(const struct bounce_msg *m, struct bounce_list *l)
 	 * Connection refused by [127.0.0.1]" names the recipient without its
 	 * domain, as the list above it did: the report's one recipient then
 	 * (merge() in bounce.c) */
-	if (tr && (l->n == before + 1 ? !l->v[before].diag[0] : l->n == before && m->dsn)) {
+	int lone = l->n == before + 1 && !l->v[before].diag[0]; /* one recipient, no words yet */
+	int nameless = l->n == before && m->dsn;                /* the list named none with a domain */
+	if (tr && (lone || nameless)) {
 		char prose[BOUNCE_DIAG_MAX];
 		size_t skip = 0, ll = transcript_prose(tr, e, prose, sizeof prose), wl = strcspn(prose, " ");
-		struct bounce_rec *r = l->n > before ? &l->v[before] : NULL;
+		struct bounce_rec *r = lone ? &l->v[before] : NULL;
 		if (wl > 3 && wl < ll && !memcmp(prose + wl - 3, "...", 3) && !memchr(prose, '@', wl)) {
 			if (!r)
 				r = bounce_list_get(l, prose, wl - 3, NULL);
