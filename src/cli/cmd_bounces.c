@@ -1185,12 +1185,14 @@ static void csv_field(FILE *f, const char *s)
 	}
 }
 
-static int write_suppressions(struct supp *supp, size_t nsupp, const char *path)
+/* Writes the hard-bounced addresses to f (sc_late_open()ed for path before
+ * the run) and closes it. */
+static int write_suppressions(struct supp *supp, size_t nsupp, FILE *f, const char *path)
 {
-	FILE *f = fopen(path, "w");
 	size_t i;
-	if (!f) {
-		sc_warn("bounces: %s: cannot write", path);
+	if (sc_late_start(f)) {
+		sc_warn("bounces: %s: cannot write: %s", path, strerror(errno));
+		fclose(f);
 		return EX_CANTCREAT;
 	}
 	if (nsupp)
@@ -1213,7 +1215,7 @@ static int write_suppressions(struct supp *supp, size_t nsupp, const char *path)
 		fputc('\n', f);
 	}
 	if (fclose(f)) {
-		sc_warn("bounces: %s: write error", path);
+		sc_warn("bounces: %s: write error: %s", path, strerror(errno));
 		return EX_IOERR;
 	}
 	return 0;
@@ -1256,6 +1258,7 @@ int cmd_bounces(int argc, char **argv)
 	char **rules = xcalloc((size_t)argc, sizeof *rules);
 	size_t nrules = 0, i;
 	const char *supfile = NULL;
+	FILE *supf = NULL; /* --suppressions, open from the start */
 	int header = 0, c, rc, njobs = default_jobs(), nthreads, started, loading;
 	pthread_t *th;
 
@@ -1287,6 +1290,11 @@ int cmd_bounces(int argc, char **argv)
 		case 'h': help(stdout); free(rules); return 0;
 		default: help(stderr); free(rules); return EX_USAGE;
 		}
+	}
+	if (supfile && !(supf = sc_late_open(supfile))) {
+		sc_warn("bounces: %s: cannot write: %s", supfile, strerror(errno));
+		free(rules);
+		return EX_CANTCREAT;
 	}
 	run.jobs = njobs;
 	wk = xcalloc((size_t)njobs, sizeof *wk);
@@ -1364,7 +1372,8 @@ int cmd_bounces(int argc, char **argv)
 		run.rc = EX_IOERR;
 	}
 	if (supfile) {
-		int src = write_suppressions(run.supp, run.nsupp, supfile);
+		int src = write_suppressions(run.supp, run.nsupp, supf, supfile);
+		supf = NULL;
 		if (src && !run.rc)
 			run.rc = src;
 	}
@@ -1388,6 +1397,8 @@ early:
 		free(run.inputs[i].path);
 	free(run.inputs);
 out:
+	if (supf)
+		fclose(supf);
 	free(run.seen);
 	pthread_cond_destroy(&run.cv);
 	pthread_mutex_destroy(&run.mu);

@@ -205,6 +205,7 @@ int cmd_report(int argc, char **argv)
 	size_t nrules = 0, i;
 	enum report_format fmt = FMT_TEXT;
 	const char *langflag = NULL, *campaign = NULL, *supfile = NULL, *logfmt = NULL;
+	FILE *supf = NULL; /* --suppressions, open from the start */
 	int c, rc = 0, year = 0, opened = 0;
 	long top = 10;
 	struct sc_out o;
@@ -304,6 +305,14 @@ int cmd_report(int argc, char **argv)
 		sc_campaign_free(camp);
 		return rc;
 	}
+	/* before the run, so that a path that cannot be written fails at once */
+	if (supfile && !(supf = sc_late_open(supfile))) {
+		sc_warn("report: %s: cannot create: %s", supfile, strerror(errno));
+		sc_engine_close(&run.eng);
+		sc_ingest_free(run.ing);
+		sc_campaign_free(camp);
+		return EX_CANTCREAT;
+	}
 	cfg.campaign = camp;
 	cfg.max_examples = view.verbose ? SC_INGEST_EXAMPLES : 0;
 	run.rep = sc_report_new(&cfg);
@@ -346,10 +355,12 @@ int cmd_report(int argc, char **argv)
 			rc = EX_IOERR;
 		}
 	}
-	if (supfile && opened) {
-		FILE *f = fopen(supfile, "w");
-		if (!f) {
+	if (supf && opened) {
+		FILE *f = supf;
+		supf = NULL;
+		if (sc_late_start(f)) {
 			sc_warn("report: %s: cannot create: %s", supfile, strerror(errno));
+			fclose(f);
 			if (!rc)
 				rc = EX_CANTCREAT;
 		} else {
@@ -361,12 +372,14 @@ int cmd_report(int argc, char **argv)
 			sc_report_write_suppressions(run.rep, &o);
 			sc_out_free(&o);
 			if (fclose(f) || o.error) {
-				sc_warn("report: %s: write error", supfile);
+				sc_warn("report: %s: write error: %s", supfile, strerror(errno));
 				if (!rc)
 					rc = EX_IOERR;
 			}
 		}
 	}
+	if (supf)
+		fclose(supf);
 	sc_report_free(run.rep);
 	sc_engine_close(&run.eng);
 	sc_ingest_free(run.ing);

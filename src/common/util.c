@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/progress.h"
 #include "common/util.h"
@@ -125,4 +127,17 @@ long long sc_days_from_civil(long long y, int m, int d)
 	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
+}
+
+FILE *sc_late_open(const char *path)
+{
+	return fopen(path, "a");
+}
+
+int sc_late_start(FILE *f)
+{
+	struct stat st;
+	if (fstat(fileno(f), &st))
+		return -1;
+	return S_ISREG(st.st_mode) ? ftruncate(fileno(f), 0) : 0;
 }

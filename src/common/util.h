@@ -1,13 +1,16 @@
 /*
  * util.h - small helpers every smtpcodes program module shares: allocation
  * that dies on failure (the one place the program may exit for lack of
- * memory), the sysexits exit codes, reading a whole file with a limit, and
- * the day count of a calendar date (the log and bounce date readers).
+ * memory), the sysexits exit codes, reading a whole file with a limit, an
+ * output file named on the command line but written at the end of a run
+ * (--suppressions), and the day count of a calendar date (the log and bounce
+ * date readers).
  */
 #ifndef SC_UTIL_H
 #define SC_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sysexits.h>
 
 void *xmalloc(size_t n);
@@ -30,6 +33,16 @@ void sc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * message that names the file into err.
  */
 int sc_read_file(const char *path, size_t max, char **data, size_t *len, char *err, size_t errlen);
+
+/*
+ * A file written at the end of a run, opened at its start: sc_late_open()
+ * opens path for appending, so that a path that cannot be written fails at
+ * once and a run that stops early leaves an old file as it was;
+ * sc_late_start() empties it (a regular file; a device or pipe stays as it
+ * is) when the writing begins. Both return NULL / -1 with errno set.
+ */
+FILE *sc_late_open(const char *path);
+int sc_late_start(FILE *f);
 
 /* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1-12). */
 long long sc_days_from_civil(long long y, int m, int d);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # report_badinput.sh - `smtpcodes report` on damaged logs: CRLF line ends,
-# binary junk, 1 MB lines, a truncated .gz, a missing file. Each must give a
+# binary junk, 1 MB lines, a truncated .gz, a missing file, a suppressions
+# file that cannot be written (said at once). Each must give a
 # clear message naming the file (and line), no crash, the documented exit
 # code, and no good line lost: the counts equal those of the clean log.
 #
@@ -76,6 +77,19 @@ $SMTPCODES report --since yesterday "$clean" >/dev/null 2>&1
 # the suppressions file cannot be created: 73
 $SMTPCODES report --suppressions "$DIR/no/such/dir/s.csv" "$clean" >/dev/null 2>&1
 [ $? = 73 ] || fail "--suppressions in a missing folder: want exit 73"
+# ... and that is said before the input is read (here: an input that does
+# not end for 30 s), by report and by bounces
+for cmd in report bounces; do
+	rc=0
+	sleep 30 | timeout 10 $SMTPCODES $cmd --suppressions "$DIR/no/such/dir/s.csv" >/dev/null 2>&1 || rc=$?
+	[ $rc = 73 ] || fail "$cmd --suppressions in a missing folder, endless input: want exit 73 at once, got $rc"
+done
+# a run that fails before it starts leaves an old suppressions file as it was
+for cmd in report bounces; do
+	echo "old list" >"$DIR/old.csv"
+	$SMTPCODES $cmd --rules "$DIR/no-rules" --suppressions "$DIR/old.csv" "$clean" >/dev/null 2>&1
+	[ "$(cat "$DIR/old.csv")" = "old list" ] || fail "$cmd: a run that never started emptied the suppressions file"
+done
 
 echo "report_badinput: $fails failed"
 [ $fails = 0 ]
