@@ -303,12 +303,14 @@ void bounce_mime_add_header(struct bounce_hdrs *h, const char *name, size_t nlen
 	free(v);
 }
 
-size_t bounce_dsn_fit(const char *s, size_t n)
+/* How much of a delivery report of n bytes is read: all of it up to
+ * BOUNCE_DSN_MAX, else the recipients whose fields end in the first
+ * BOUNCE_DSN_MAX bytes (up to its last blank line): none cut in two. */
+static size_t dsn_fit(const char *s, size_t n)
 {
 	size_t k;
 	if (n <= BOUNCE_DSN_MAX)
 		return n;
-	/* after the last blank line that fits: no recipient's fields cut in two */
 	for (k = BOUNCE_DSN_MAX; k > 1; k--)
 		if (s[k - 1] == '\n' && (s[k - 2] == '\n' || (k > 2 && s[k - 2] == '\r' && s[k - 3] == '\n')))
 			return k;
@@ -316,9 +318,9 @@ size_t bounce_dsn_fit(const char *s, size_t n)
 }
 
 /* The decoded bytes of a leaf part, NUL-terminated, or NULL when the part is
- * larger than BOUNCE_PART_MAX (an attachment) - but of a delivery report
- * (dsn) what bounce_dsn_fit() keeps (*cut set when that is not all). */
-static char *part_bytes(GMimePart *part, int dsn, size_t *len, int *cut)
+ * larger than BOUNCE_PART_MAX (an attachment) and no delivery report (dsn:
+ * bounce_walk_leaf() takes what fits of one). */
+static char *part_bytes(GMimePart *part, int dsn, size_t *len)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	GMimeStream *src, *mem;
@@ -335,12 +337,11 @@ static char *part_bytes(GMimePart *part, int dsn, size_t *len, int *cut)
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(w, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	*len = bounce_dsn_fit((const char *)ba->data, ba->len);
-	*cut = *len < ba->len;
-	out = xmalloc(*len + 1);
-	if (*len)
-		memcpy(out, ba->data, *len);
-	out[*len] = '\0';
+	out = xmalloc(ba->len + 1);
+	if (ba->len)
+		memcpy(out, ba->data, ba->len);
+	out[ba->len] = '\0';
+	*len = ba->len;
 	g_object_unref(mem);
 	return out;
 }
@@ -562,9 +563,16 @@ void bounce_walk_leaf(struct bounce_walk *w, enum bounce_part kind, const char *
 {
 	struct bounce_msg *m = w->m;
 	switch (kind) {
-	case BOUNCE_PART_DSN:
-		bounce_mime_append(&m->dsn, &m->dsnlen, data, len, BOUNCE_DSN_MAX);
+	case BOUNCE_PART_DSN: {
+		/* a report too big for the limit: the recipients that fit it,
+		 * and a warning (the first report only; a second one is kept as
+		 * far as the limit allows) */
+		size_t fit = dsn_fit(data, len);
+		if (fit < len && !m->dsn)
+			m->dsn_cut = 1;
+		bounce_mime_append(&m->dsn, &m->dsnlen, data, fit, BOUNCE_DSN_MAX);
 		break;
+	}
 	case BOUNCE_PART_FEEDBACK:
 		bounce_mime_append(&m->feedback, &m->feedbacklen, data, len, BOUNCE_TEXT_MAX);
 		break;
@@ -660,12 +668,9 @@ static void walk(struct bounce_walk *w, GMimeObject *obj)
 		kind = bounce_walk_take(w, kind, bounce_contains(g_mime_object_get_disposition(obj), "attachment"), 0);
 		if (kind == BOUNCE_PART_NONE)
 			return;
-		int cut = 0;
-		data = part_bytes(GMIME_PART(obj), kind == BOUNCE_PART_DSN, &len, &cut);
+		data = part_bytes(GMIME_PART(obj), kind == BOUNCE_PART_DSN, &len);
 		if (!data)
 			return;
-		if (cut && !w->m->dsn)
-			w->m->dsn_cut = 1;
 		bounce_walk_leaf(w, kind, ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL, data, len);
 	}
 }

@@ -43,12 +43,6 @@ struct bounce_walk {
 
 #define BOUNCE_WALK_DEPTH 20
 
-/* How much of a delivery report of n bytes is read: all of it up to
- * BOUNCE_DSN_MAX, else the recipients whose fields end in the first
- * BOUNCE_DSN_MAX bytes (up to its last blank line; the rest is left out
- * with a warning, see dsn_cut in struct bounce_msg). */
-size_t bounce_dsn_fit(const char *s, size_t n);
-
 /* The kind of a leaf of media type type/sub (any case). */
 enum bounce_part bounce_part_kind(const char *type, const char *sub);
 /* How a leaf of this kind is read: BOUNCE_PART_NONE when it is not (the
@@ -58,7 +52,9 @@ enum bounce_part bounce_part_kind(const char *type, const char *sub);
  * original's headers are still missing (X6 attaches them as a .txt file). */
 enum bounce_part bounce_walk_take(const struct bounce_walk *w, enum bounce_part kind, int attachment, size_t rawlen);
 /* Gives the decoded bytes data[0..len) of a leaf to the message; charset
- * is the part's charset parameter or NULL. Frees data. */
+ * is the part's charset parameter or NULL. Of a delivery report larger than
+ * BOUNCE_DSN_MAX, the recipients whose fields end in its first BOUNCE_DSN_MAX
+ * bytes are kept and dsn_cut is set. Frees data. */
 void bounce_walk_leaf(struct bounce_walk *w, enum bounce_part kind, const char *charset, char *data, size_t len);
 /* After the last part: the HTML stands in for a missing text, a body
  * whose MIME broke is read as it stands (buf[0..len) is the message),

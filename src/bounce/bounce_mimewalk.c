@@ -787,7 +787,7 @@ static int leaf(struct mw *x, const char **pp, const struct mw_ct *ct, size_t h0
 		if (kind != BOUNCE_PART_DSN)
 			return f;
 		if (enc != ENC_RAW)
-			return B_FAIL; /* GMime cuts the decoded report */
+			return B_FAIL; /* GMime decodes it, bounce_walk_leaf() cuts it */
 	}
 	kind = bounce_walk_take(&x->w, kind, att, (size_t)(ce - cs));
 	if (kind == BOUNCE_PART_NONE)
@@ -801,12 +801,6 @@ static int leaf(struct mw *x, const char **pp, const struct mw_ct *ct, size_t h0
 			n = bounce_mime_qp(cs, n, data);
 		else
 			memcpy(data, cs, n);
-		if (kind == BOUNCE_PART_DSN) {
-			size_t k = bounce_dsn_fit(data, n);
-			if (k < n && !x->w.m->dsn)
-				x->w.m->dsn_cut = 1;
-			n = k;
-		}
 		data[n] = '\0';
 		if (ct->charset) {
 			memcpy(charset, ct->charset, ct->cslen);

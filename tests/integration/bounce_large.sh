@@ -6,7 +6,9 @@
 # of 50000 recipients (6 MB, as it is and in base64), of which the first
 # ones whose fields end within 1 MB come out, each whole, with a warning
 # naming the file, the same with both readers (it used to give no record
-# at all: a report over 2 MB was taken for an attachment).
+# at all: a report over 2 MB was taken for an attachment); a text part of
+# 1.4 MB without a blank line is no report: read alike by both readers,
+# without that warning.
 set -eu
 : "${SMTPCODES:?}"
 tmp=$(mktemp -d)
@@ -74,4 +76,25 @@ for enc in 8bit base64; do
 	grep -q "report-$enc.eml: delivery report larger than 1 MB, the recipients after its first $n left out" \
 		"$tmp/report.err" || { cat "$tmp/report.err"; exit 1; }
 	echo "report of 50000 recipients ($enc): the first $n"
+done
+
+# a big text part is not cut like a report
+t=$tmp/bigtext.eml
+{
+	printf 'From: MAILER-DAEMON@mx.example.net\nTo: list@example.com\n'
+	printf 'Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary="B"\n\n'
+	printf -- '--B\nContent-Type: text/plain\n\nThis is the mail system at host mx.example.net.\n'
+	printf '<t@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown\n'
+	yes 'a line of the notice that goes on and on' | head -n 35000
+	printf -- '--B--\n'
+} >"$t"
+for mime in walk gmime; do
+	if [ $mime = gmime ]; then
+		SMTPCODES_MIME=gmime "$SMTPCODES" bounces --json "$t" >"$tmp/bigtext.out" 2>"$tmp/bigtext.err"
+	else
+		"$SMTPCODES" bounces --json "$t" >"$tmp/bigtext.out" 2>"$tmp/bigtext.err"
+	fi
+	grep -q '"recipient":"t@example.org",.*"reason":"userunknown"' "$tmp/bigtext.out" &&
+		[ ! -s "$tmp/bigtext.err" ] || { echo "big text ($mime):"; cat "$tmp/bigtext.out" "$tmp/bigtext.err"; exit 1; }
 done
