@@ -85,6 +85,22 @@ static int looks_bounce(const struct bounce_msg *m)
 	return 0;
 }
 
+/* The first line of the paragraph in text whose line ls is: back to the
+ * line after a blank one, at most max lines up. */
+static const char *block_top(const char *text, const char *ls, int max)
+{
+	const char *from = ls;
+	while (from > text && max-- > 0) {
+		const char *st = from - 1; /* the newline ending the line above */
+		while (st > text && st[-1] != '\n')
+			st--;
+		if (st == from - 1)
+			break; /* that line is blank */
+		from = st;
+	}
+	return from;
+}
+
 /*
  * Takes the original message's headers from the prose when no MIME part
  * carried them (Exim, qmail and friends append the message as text): the
@@ -111,8 +127,7 @@ static void orig_from_text(struct bounce_msg *m)
 		const char *s = m->text;
 		int tries;
 		for (tries = 0; tries < 4 && s < end; tries++) {
-			const char *id = bounce_memcasemem(s, (size_t)(end - s), keys[k]), *ls, *from;
-			int back;
+			const char *id = bounce_memcasemem(s, (size_t)(end - s), keys[k]), *ls;
 			if (!id)
 				break;
 			s = id + strlen(keys[k]);
@@ -120,17 +135,7 @@ static void orig_from_text(struct bounce_msg *m)
 				;
 			if (ls > m->text && ls[-1] != '\n')
 				continue; /* not at the start of a line */
-			/* back to the blank line above the block, at most 60 lines */
-			for (from = ls, back = 0; from > m->text && back < 60; back++) {
-				const char *pl = from - 1; /* the newline ending the line above */
-				const char *st = pl;
-				while (st > m->text && st[-1] != '\n')
-					st--;
-				if (st == pl)
-					break; /* a blank line */
-				from = st;
-			}
-			if (bounce_orig_block(m, from, ls, end, 120))
+			if (bounce_orig_block(m, block_top(m->text, ls, 60), ls, end, 120))
 				return;
 		}
 	}

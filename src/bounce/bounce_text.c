@@ -257,14 +257,18 @@ static const char *unindent(const char *q, const char *le, int ind)
  */
 static int take_block(struct bounce_msg *m, const char *p, const char *end, int ind)
 {
-	char *copy = xmalloc((size_t)(end - p) + 64);
-	size_t o = 0;
+	size_t o = 0, cap = 4096;
+	char *copy = xmalloc(cap);
 	const char *q = p, *le;
 	while (q < end) {
 		const char *line = bounce_next_line(&q, end, &le);
 		line = unindent(line, le, ind);
 		if (line == le)
 			break;
+		if (o + (size_t)(le - line) + 2 > cap) { /* the block, not the rest of the text */
+			cap = 2 * (o + (size_t)(le - line) + 2);
+			copy = xrealloc(copy, cap);
+		}
 		if (!field_or_fold(line, le)) {
 			const char *r = q, *re, *nx;
 			if (r >= end)
