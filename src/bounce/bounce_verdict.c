@@ -531,6 +531,7 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 	int have_dsn = valid_status(r->status, &dsn_en);
 	int status_added = 0; /* the DSN's Status put in front of a reply without one */
 	int own_klass = 0; /* class of the enhanced code the reply itself wrote */
+	int unreachable;   /* a network error that is no failed DNS look-up */
 	enum smtpcodes_stage st;
 
 	memset(&ctx, 0, sizeof ctx);
@@ -672,6 +673,9 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 		v.reason = SMTPCODES_REASON_BLOCKED;
 	if (v.klass == SMTPCODES_CLASS_SUCCESS)
 		v.reason = SMTPCODES_REASON_DELIVERED;
+	/* a host that could not be reached (a failed DNS look-up is not that:
+	 * the domain may be mistyped) */
+	unreachable = v.reason == SMTPCODES_REASON_NETWORKERROR && !dns_trouble(r->diag, dl);
 	if (r->reason_hint < 0) {
 		int weak = v.source == SMTPCODES_EVIDENCE_NONE || v.source == SMTPCODES_EVIDENCE_CODE ||
 		           v.reason == SMTPCODES_REASON_UNDEFINED;
@@ -686,9 +690,7 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 			pthread_once(&mta_once, mta_setup);
 			/* a host that could not be reached until the MTA gave up
 			 * ("wasn't able to establish an SMTP connection ... in the
-			 * queue too long"): the message expired; a failed DNS
-			 * look-up stays a network error, the domain may be mistyped */
-			int unreachable = v.reason == SMTPCODES_REASON_NETWORKERROR && !dns_trouble(r->diag, dl);
+			 * queue too long"): the message expired */
 			uint64_t want = weak ? BOUNCE_PHRASES_ALL : mta_strong;
 			i = bounce_phrases_first(&mta_set, r->diag, dl, unreachable ? BOUNCE_PHRASES_ALL : want, 0);
 			if (i >= 0 && !((want >> i) & 1) && mta_words[i].reason != SMTPCODES_REASON_EXPIRED)
@@ -706,7 +708,7 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 	    (v.reason == SMTPCODES_REASON_UNDEFINED ||
 	     (v.reason == SMTPCODES_REASON_NETWORKERROR &&
 	      (bounce_memcasemem(r->diag, dl, "timed out") ||
-	       (have_dsn && dsn_en.subject == 4 && dsn_en.detail == 7 && !dns_trouble(r->diag, dl)) ||
+	       (have_dsn && dsn_en.subject == 4 && dsn_en.detail == 7 && unreachable) ||
 	       (v.source == SMTPCODES_EVIDENCE_ENHANCED && have_dsn && dsn_en.subject == 4 && dsn_en.detail == 0)))) &&
 	    (!strcmp(r->action, "delayed") || !strcmp(r->action, "expired") ||
 	     (!strcmp(r->action, "failed") && have_dsn && dsn_en.klass == 4)))
