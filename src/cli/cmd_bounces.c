@@ -44,6 +44,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,13 +168,10 @@ struct run {
 	size_t ninputs, capinputs;
 	int dirs[BOUNCES_DIRS]; /* folders whose files are opened relative to them */
 	int ndirs;
-	/* the folders read so far (device, inode): a link back to one of them
-	 * is not followed again, so a link loop ends and no file is read twice */
-	struct seen_dir {
-		dev_t dev;
-		ino_t ino;
-	} *seen;
-	size_t nseen, capseen;
+	/* the folders read so far (struct seen_dir in a tsearch() tree): a
+	 * link back to one of them is not followed again, so a link loop ends
+	 * and no file is read twice */
+	void *seen;
 	struct batch *batches;
 	size_t nbatches;
 	/* the work queue: next batch to take, first batch not yet written */
@@ -850,7 +848,7 @@ static size_t split_piece(const struct run *run, const struct stat *st)
 
 /* A folder entry: its path (the folder's, then its name) and what
  * readdir() says it is. */
-struct entry {
+struct folder_entry {
 	char *path;
 	unsigned char type;
 };
@@ -859,7 +857,21 @@ struct entry {
  * names. */
 static int cmp_entry(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
+	return strcmp(((const struct folder_entry *)a)->path, ((const struct folder_entry *)b)->path);
+}
+
+/* A folder by its device and inode. */
+struct seen_dir {
+	dev_t dev;
+	ino_t ino;
+};
+
+static int cmp_seen(const void *a, const void *b)
+{
+	const struct seen_dir *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
 /* 1 when the folder open at fd was read already (by another name, through
@@ -867,18 +879,17 @@ static int cmp_entry(const void *a, const void *b)
 static int folder_seen(struct run *run, int fd)
 {
 	struct stat st;
-	size_t i;
+	struct seen_dir *d, **found;
 	if (fstat(fd, &st))
 		return 0;
-	for (i = 0; i < run->nseen; i++)
-		if (run->seen[i].dev == st.st_dev && run->seen[i].ino == st.st_ino)
-			return 1;
-	if (run->nseen == run->capseen) {
-		run->capseen = run->capseen ? run->capseen * 2 : 16;
-		run->seen = xrealloc(run->seen, run->capseen * sizeof *run->seen);
+	d = xmalloc(sizeof *d);
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	found = tsearch(d, &run->seen, cmp_seen);
+	if (!found || *found != d) {
+		free(d);
+		return found != NULL; /* without memory for the tree: read it (16 deep at most) */
 	}
-	run->seen[run->nseen].dev = st.st_dev;
-	run->seen[run->nseen++].ino = st.st_ino;
 	return 0;
 }
 
@@ -891,7 +902,7 @@ static void collect(struct run *run, const char *path, int depth, unsigned char 
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
-	struct entry *names = NULL;
+	struct folder_entry *names = NULL;
 	size_t n = 0, cap = 0, i, pl = strlen(path);
 	int has_cur = 0, slash = pl && path[pl - 1] == '/', fd, dir = -1, files = 0;
 
@@ -1399,7 +1410,7 @@ early:
 out:
 	if (supf)
 		fclose(supf);
-	free(run.seen);
+	tdestroy(run.seen, free);
 	pthread_cond_destroy(&run.cv);
 	pthread_mutex_destroy(&run.mu);
 	bounce_mime_shutdown();
