@@ -54,6 +54,7 @@
 #define BOUNCE_ADDR_MAX   256
 #define BOUNCE_FIELD_MAX  256
 #define BOUNCE_MAX_RCPTS  4096          /* records per message */
+#define BOUNCE_WALK_DEPTH 20            /* multiparts in multiparts whose parts we read */
 #define BOUNCE_NEEDLES_MAX 160          /* phrases found in one pass (bounce_needles.c) */
 #define BOUNCE_HNEEDLES_MAX 128        /* (header field, phrase) pairs of one pass, a multiple of 64 */
 
@@ -87,6 +88,7 @@ struct bounce_msg {
 	struct bounce_hdrs orig;     /* headers of the original message */
 	int has_orig;
 	int dsn_cut;                 /* the report was larger than BOUNCE_DSN_MAX: its first part read */
+	int too_deep;                /* parts below BOUNCE_WALK_DEPTH multiparts were not read */
 	char *report_type;           /* multipart/report's report-type, or NULL */
 	char *json;                  /* a JSON body (Amazon SES notification), or NULL */
 	int is_multipart;

@@ -624,8 +624,10 @@ static void walk(struct bounce_walk *w, GMimeObject *obj)
 		type = "text";
 	if (!sub)
 		sub = "plain";
-	if (w->depth > BOUNCE_WALK_DEPTH)
+	if (w->depth > BOUNCE_WALK_DEPTH) {
+		m->too_deep = 1;
 		return;
+	}
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int i, n = g_mime_multipart_get_count(mp);

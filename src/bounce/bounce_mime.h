@@ -38,10 +38,8 @@ struct bounce_walk {
 	struct bounce_msg *m;
 	char *html;            /* text/html parts, tags stripped, for when no text/plain comes */
 	size_t htmllen;
-	int depth;             /* parts below 20 levels are not read */
+	int depth;             /* parts below BOUNCE_WALK_DEPTH levels are not read */
 };
-
-#define BOUNCE_WALK_DEPTH 20
 
 /* The kind of a leaf of media type type/sub (any case). */
 enum bounce_part bounce_part_kind(const char *type, const char *sub);

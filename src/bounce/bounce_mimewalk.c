@@ -821,8 +821,10 @@ static int part(struct mw *x, const char **pp, size_t h0, size_t h1, int topleve
 {
 	struct mw_ct ct;
 	(void)toplevel;
-	if (walk && x->w.depth > BOUNCE_WALK_DEPTH)
+	if (walk && x->w.depth > BOUNCE_WALK_DEPTH) {
+		x->w.m->too_deep = 1;
 		walk = 0;
+	}
 	if (block_type(x, h0, h1, digest, &ct))
 		return B_FAIL;
 	if (ct_is(&ct, "multipart", NULL))

@@ -436,6 +436,8 @@ static void one_message(struct ctx *c, const char *origin, const char *buf, size
 	else if (m.dsn_cut)
 		sc_warn("bounces: %s: delivery report larger than %u MB, the recipients after its first %zu left out",
 		        origin, BOUNCE_DSN_MAX >> 20, l.n);
+	if (m.too_deep)
+		sc_warn("bounces: %s: parts nested more than %d multiparts deep, not read", origin, BOUNCE_WALK_DEPTH);
 	for (i = 0; i < l.n; i++)
 		emit(c, &m, &l, &l.v[i]);
 	bounce_msg_free(&m);

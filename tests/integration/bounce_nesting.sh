@@ -3,7 +3,8 @@
 # messages (message/rfc822) or multiparts in multiparts 100000 levels deep:
 # the reader must neither recurse without end (the built-in walk did, and
 # ran out of stack) nor lose the record of the delivery report in front of
-# them; both readers, within a time limit.
+# them; both readers, within a time limit. A report below more than 20
+# multiparts is not read, and the warning names the message.
 set -eu
 : "${SMTPCODES:?}"
 tmp=$(mktemp -d)
@@ -49,4 +50,24 @@ for f in messages multiparts; do
 			{ echo "$f ($mime): no record"; cat "$tmp/out"; exit 1; }
 	done
 done
-echo "100000 levels of messages and of multiparts: the record kept, no crash"
+
+# the delivery report itself 24 multiparts down: no record, but a warning
+{
+	printf 'From: MAILER-DAEMON@mx.example.net\nTo: sender@example.com\nSubject: deep\n'
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="d0"\n\n'
+	for i in $(seq 1 23); do
+		printf -- '--d%d\nContent-Type: multipart/mixed; boundary="d%d"\n\n' $((i - 1)) "$i"
+	done
+	printf -- '--d23\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n'
+	printf 'Final-Recipient: rfc822; deep@example.org\nAction: failed\nStatus: 5.1.1\n\n'
+	for i in $(seq 23 -1 0); do printf -- '--d%d--\n' "$i"; done
+} >"$tmp/deep.eml"
+for mime in walk gmime; do
+	rc=0
+	SMTPCODES_MIME=$([ $mime = gmime ] && echo gmime || echo) timeout 60 "$SMTPCODES" bounces --json \
+		"$tmp/deep.eml" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	[ "$rc" = 0 ] || { echo "deep ($mime): exit $rc"; cat "$tmp/err"; exit 1; }
+	grep -q "deep.eml: parts nested more than 20 multiparts deep, not read" "$tmp/err" ||
+		{ echo "deep ($mime): no warning"; cat "$tmp/out" "$tmp/err"; exit 1; }
+done
+echo "100000 levels of messages and of multiparts: the record kept, no crash; 24 levels: a warning"
