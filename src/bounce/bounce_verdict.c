@@ -525,6 +525,12 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 	size_t dl = strlen(r->diag), o = 0;
 	long rs = reply_start(r->diag, dl);
 	struct smtpcodes_context ctx;
+	/* a code given twice ("550 550 5.7.1 ...", as Gmail quotes the remote
+	 * server): the reply starts at the second, which the enhanced code
+	 * follows */
+	if (rs >= 0 && (size_t)rs + 8 <= dl && isdigit((unsigned char)r->diag[rs + 1]) && r->diag[rs + 3] == ' ' &&
+	    !memcmp(r->diag + rs, r->diag + rs + 4, 3) && r->diag[rs + 7] == ' ')
+		rs += 4;
 	struct smtpcodes_reply reply;
 	struct smtpcodes_verdict v;
 	struct smtpcodes_enhanced dsn_en;
