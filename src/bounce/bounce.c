@@ -182,6 +182,26 @@ static int thin_diag(const struct bounce_rec *r)
 	return n < 8;
 }
 
+/* The DSN Status comment as the diagnostic of a report's record that has
+ * no Diagnostic-Code, when it says more than the code's own name ("host
+ * name lookup failure", not "other or undefined network or routing
+ * status"); before the prose's reply is merged in, so that a reply found
+ * there still wins (merge()), but a banner around it does not. */
+static void note_as_diag(struct bounce_rec *r)
+{
+	struct smtpcodes_enhanced en;
+	const struct smtpcodes_kb_entry *kb;
+	size_t n = strlen(r->status_note);
+	if (r->diag[0] || !n)
+		return;
+	while (n && (r->status_note[n - 1] == '.' || r->status_note[n - 1] == ' '))
+		n--;
+	if (!smtpcodes_enhanced_parse(r->status, strlen(r->status), &en) && (kb = smtpcodes_kb_enhanced("en", &en)) &&
+	    kb->name && strlen(kb->name) == n && !strncasecmp(kb->name, r->status_note, n))
+		return;
+	bounce_rec_diag_append(r, r->status_note, n);
+}
+
 static void merge(struct bounce_list *dsn, struct bounce_list *txt)
 {
 	size_t i;
@@ -269,6 +289,8 @@ int bounce_read(struct sc_engine *e, const struct bounce_opts *o, const char *or
 		}
 	}
 	if (n > 0) {
+		for (i = 0; i < l->n; i++)
+			note_as_diag(&l->v[i]);
 		merge(l, &txt);
 		if (!l->module || !strcmp(l->module, "generic"))
 			l->module = "rfc3464";

@@ -113,6 +113,7 @@ struct bounce_rec {
 	char command[8];             /* "RCPT", "DATA", ... or "" */
 	char feedbacktype[32];
 	char diag[BOUNCE_DIAG_MAX];
+	char status_note[96];        /* the DSN Status field's comment: "(host name lookup failure)" */
 	time_t time;
 	int replycode;               /* from the module, 0 = take it from diag */
 	int reason_hint;             /* an enum smtpcodes_reason a module knows for sure, or -1 */

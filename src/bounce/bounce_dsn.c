@@ -102,7 +102,16 @@ static void field(struct bounce_rec *cur, const char *name, const char *val, cha
 		for (n = 0; cur->action[n]; n++)
 			cur->action[n] = (char)tolower((unsigned char)cur->action[n]);
 	} else if (!strcasecmp(name, "Status")) {
-		bounce_rec_set(cur->status, sizeof cur->status, v, strspn(v, "0123456789."));
+		size_t n = strspn(v, "0123456789.");
+		bounce_rec_set(cur->status, sizeof cur->status, v, n);
+		/* "4.0.0 (cat.example.net: host name lookup failure)": the
+		 * comment, for when no Diagnostic-Code comes (bounce.c) */
+		v += n;
+		v += strspn(v, " \t");
+		if (*v == '(') {
+			const char *end = strrchr(++v, ')');
+			bounce_rec_set(cur->status_note, sizeof cur->status_note, v, end ? (size_t)(end - v) : strlen(v));
+		}
 	} else if (!strcasecmp(name, "Remote-MTA")) {
 		size_t n = strcspn(v, " (");
 		if (!tlen || (tlen == 3 && !strncasecmp(type, "dns", 3)) || host_shaped(v, n))
