@@ -27,7 +27,9 @@
 
 /* Where the reply starts in s: the first 4xx/5xx code followed by space,
  * '-' or the end (else the first 2xx), or a bare enhanced code ("#4.4.1"
- * in qmail's prose); -1 when there is none. */
+ * in qmail's prose); -1 when there is none. A code given twice ("550 550
+ * 5.7.1 ...", as Gmail quotes the remote server) starts at the second,
+ * which the enhanced code follows. */
 static long reply_start(const char *s, size_t n)
 {
 	size_t i;
@@ -41,6 +43,8 @@ static long reply_start(const char *s, size_t n)
 		if (isdigit((unsigned char)s[i + 1]) && isdigit((unsigned char)s[i + 2]) &&
 		    (i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' ||
 		     (s[i + 3] == ',' && i > 0 && s[i - 1] == ':')) && s[i + 1] <= '5') {
+			if (i + 8 <= n && s[i + 3] == ' ' && !memcmp(s + i, s + i + 4, 3) && s[i + 7] == ' ')
+				i += 4; /* the same code again */
 			if (s[i] >= '4')
 				return (long)i;
 			if (first2xx < 0)
@@ -525,12 +529,6 @@ void bounce_verdict(struct sc_engine *e, const struct bounce_msg *m, const char 
 	size_t dl = strlen(r->diag), o = 0;
 	long rs = reply_start(r->diag, dl);
 	struct smtpcodes_context ctx;
-	/* a code given twice ("550 550 5.7.1 ...", as Gmail quotes the remote
-	 * server): the reply starts at the second, which the enhanced code
-	 * follows */
-	if (rs >= 0 && (size_t)rs + 8 <= dl && isdigit((unsigned char)r->diag[rs + 1]) && r->diag[rs + 3] == ' ' &&
-	    !memcmp(r->diag + rs, r->diag + rs + 4, 3) && r->diag[rs + 7] == ' ')
-		rs += 4;
 	struct smtpcodes_reply reply;
 	struct smtpcodes_verdict v;
 	struct smtpcodes_enhanced dsn_en;
